@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Customers;
+using ContactCenter.Core.Storage;
+using ContactCenter.Core.Timeline;
+using Npgsql;
+
+namespace ContactCenter.Core.Conversations;
+
+public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timeline, TimeProvider clock)
+{
+    private const string Columns = "id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at, handoff";
+
+    /// <summary>The customer's open conversation on the channel, opened when there is none.</summary>
+    internal static async Task<(Guid Id, bool Opened)> FindOrOpenAsync(
+        NpgsqlConnection connection, Guid customerId, Channel channel, string customerAddress, string? companyAddress,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using (var find = connection.Sql("""
+                select id, company_address, customer_address from conversations
+                where customer_id = $1 and channel = $2 and closed_at is null
+                """, customerId, channel.ToName()))
+            await using (var reader = await find.ExecuteReaderAsync(ct))
+            {
+                if (await reader.ReadAsync(ct))
+                {
+                    var id = reader.GetGuid(0);
+                    var changed = (companyAddress is not null && companyAddress != reader.Nullable<string>(1))
+                                  || customerAddress != reader.GetString(2);
+                    await reader.DisposeAsync();
+                    // Replies go to the address and from the number the customer wrote last.
+                    if (changed)
+                        await connection.Sql("""
+                            update conversations set company_address = coalesce($2, company_address), customer_address = $3 where id = $1
+                            """, id, Db.Text(companyAddress), customerAddress).ExecuteNonQueryAsync(ct);
+                    return (id, false);
+                }
+            }
+
+            var newId = Guid.CreateVersion7(now);
+            await using var open = connection.Sql("""
+                insert into conversations (id, customer_id, channel, customer_address, company_address, status, opened_at)
+                values ($1, $2, $3, $4, $5, $6, $7)
+                on conflict (customer_id, channel) where closed_at is null do nothing
+                returning id
+                """, newId, customerId, channel.ToName(), customerAddress, Db.Text(companyAddress), ConversationStatus.Open, now);
+            if (await open.ExecuteScalarAsync(ct) is Guid opened) return (opened, true);
+        }
+
+        throw new InvalidOperationException("Could not find or open a conversation.");
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction: the conversation (following a merge that folded it into another) with
+    /// its customer locked, so events can be appended to it safely.
+    /// </summary>
+    public static async Task<ConversationEndpoint?> LockForAppendAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
+    {
+        var id = conversationId;
+        for (var hops = 0; hops < 32; hops++)
+        {
+            Guid customerId;
+            await using (var command = connection.Sql("select customer_id from conversations where id = $1", id))
+            {
+                if (await command.ExecuteScalarAsync(ct) is not Guid found) return null;
+                customerId = found;
+            }
+
+            var survivor = await CustomerStore.LockSurvivorAsync(connection, customerId, ct);
+            // Re-read under the lock: a merge that finished while we waited may have moved or folded it.
+            await using var reread = connection.Sql("""
+                select customer_id, merged_into, channel, customer_address, company_address, status from conversations where id = $1
+                """, id);
+            await using var reader = await reread.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            if (reader.Nullable<Guid?>(1) is { } mergedInto)
+            {
+                id = mergedInto;
+                continue;
+            }
+
+            if (reader.GetGuid(0) != survivor) continue;
+            return new ConversationEndpoint(id, survivor, ChannelNames.Parse(reader.GetString(2)), reader.GetString(3),
+                reader.Nullable<string>(4), reader.GetString(5));
+        }
+
+        throw new InvalidOperationException($"Conversation {conversationId} has a merge chain that is too long.");
+    }
+
+    public async Task<Conversation?> GetAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"select {Columns} from conversations where id = $1", id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    public async Task<ConversationEndpoint?> GetEndpointAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql(
+            "select id, customer_id, channel, customer_address, company_address, status from conversations where id = $1", id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new ConversationEndpoint(reader.GetGuid(0), reader.GetGuid(1), ChannelNames.Parse(reader.GetString(2)),
+            reader.GetString(3), reader.Nullable<string>(4), reader.GetString(5));
+    }
+
+    public async Task<IReadOnlyList<Conversation>> ListAsync(ConversationFilter filter, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"""
+            select {Columns} from conversations
+            where ($1::text is null or status = $1)
+              and ($2::text is null or queue = $2)
+              and ($3::text is null or assignee = $3)
+              and ($4::uuid is null or customer_id = $4)
+            order by opened_at desc, id desc
+            limit $5
+            """, Db.Text(filter.Status), Db.Text(filter.Queue), Db.Text(filter.Assignee), Db.Uuid(filter.CustomerId), filter.Limit);
+        var list = new List<Conversation>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(Read(reader));
+        return list;
+    }
+
+    internal async Task<IReadOnlyList<Conversation>> OpenForCustomerAsync(NpgsqlConnection connection, Guid customerId, CancellationToken ct)
+    {
+        await using var command = connection.Sql(
+            $"select {Columns} from conversations where customer_id = $1 and closed_at is null order by opened_at desc", customerId);
+        var list = new List<Conversation>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(Read(reader));
+        return list;
+    }
+
+    /// <summary>An internal note: on the timeline, never sent to the customer.</summary>
+    public async Task<TimelineEvent?> AddNoteAsync(Guid conversationId, string text, string author, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (await LockForAppendAsync(connection, conversationId, ct) is not { } target) return null;
+        var id = await timeline.AppendAsync(connection, new NewTimelineEvent
+        {
+            CustomerId = target.CustomerId,
+            ConversationId = target.ConversationId,
+            Channel = target.Channel,
+            Type = TimelineEventTypes.NoteAdded,
+            Direction = Direction.Internal,
+            OccurredAt = now,
+            Text = text,
+            Data = new JsonObject { ["author"] = author },
+        }, now, ct);
+        await tx.CommitAsync(ct);
+        return await timeline.GetAsync(id!.Value, ct);
+    }
+
+    /// <summary>Closes the conversation. Resolving one that is already closed changes nothing.</summary>
+    public async Task<Conversation?> ResolveAsync(Guid conversationId, string actor, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (await LockForAppendAsync(connection, conversationId, ct) is not { } target) return null;
+        await using var close = connection.Sql("""
+            update conversations set status = $2, closed_at = $3 where id = $1 and closed_at is null
+            """, target.ConversationId, ConversationStatus.Resolved, now);
+        if (await close.ExecuteNonQueryAsync(ct) > 0)
+        {
+            await timeline.AppendAsync(connection, new NewTimelineEvent
+            {
+                CustomerId = target.CustomerId,
+                ConversationId = target.ConversationId,
+                Channel = target.Channel,
+                Type = TimelineEventTypes.ConversationResolved,
+                Direction = Direction.Internal,
+                OccurredAt = now,
+                Data = new JsonObject { ["by"] = actor },
+            }, now, ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return await GetAsync(target.ConversationId, ct);
+    }
+
+    internal static Conversation Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetGuid(1),
+        ChannelNames.Parse(reader.GetString(2)),
+        reader.GetString(3),
+        reader.Nullable<string>(4),
+        reader.Nullable<string>(5),
+        reader.GetInt32(6),
+        reader.Instant(7),
+        reader.NullableInstant(8),
+        reader.IsDBNull(9) ? null : TimelineStore.ParseObject(reader.GetString(9)));
+}

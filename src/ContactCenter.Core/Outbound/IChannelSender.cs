@@ -1,0 +1,73 @@
+using ContactCenter.Core.Channels;
+
+namespace ContactCenter.Core.Outbound;
+
+/// <summary>
+/// How a channel adapter plugs into the outbox: it states its channel rules (checked when a message is
+/// accepted, so the API can refuse at once) and delivers stored messages through its provider.
+/// </summary>
+public interface IChannelSender
+{
+    IReadOnlyCollection<Channel> Channels { get; }
+
+    /// <summary>Channel rules (24-hour windows, tags, templates). Null allows the message.</summary>
+    OutboundRefusal? Check(OutboundCheck check);
+
+    /// <summary>
+    /// One delivery attempt. Say what the provider said: accepted, temporary (retried with backoff) or
+    /// permanent (failed at once). Transport errors and timeouts are temporary.
+    /// </summary>
+    Task<SendOutcome> SendAsync(OutboundDelivery delivery, CancellationToken ct);
+}
+
+public sealed record MessageTemplate(string ContentSid, IReadOnlyDictionary<string, string>? Variables);
+
+/// <summary>A choice the customer can pick (bot menus): rendered as buttons, quick replies or numbered text.</summary>
+public sealed record ReplyChoice(string Id, string Title);
+
+public sealed record OutboundContent(
+    string? Text,
+    MessageTemplate? Template = null,
+    IReadOnlyList<string>? MediaUrls = null,
+    IReadOnlyList<ReplyChoice>? Choices = null);
+
+public static class AuthorKind
+{
+    public const string Agent = "agent";
+    public const string Bot = "bot";
+    public const string System = "system";
+}
+
+/// <param name="LastInboundAt">When the customer last wrote on this channel (windows count from it).</param>
+public sealed record OutboundCheck(
+    Channel Channel,
+    string AuthorKind,
+    OutboundContent Content,
+    DateTimeOffset? LastInboundAt,
+    DateTimeOffset Now);
+
+/// <summary>Why a message cannot be sent; the API answers 409 with it as problem details.</summary>
+public sealed record OutboundRefusal(string Code, string Title, string Detail);
+
+public sealed record OutboundDelivery(
+    Guid MessageId,
+    Guid ConversationId,
+    Channel Channel,
+    string To,
+    string? From,
+    OutboundContent Content,
+    string AuthorKind,
+    int Attempt,
+    DateTimeOffset? LastInboundAt,
+    DateTimeOffset Now);
+
+public abstract record SendOutcome
+{
+    /// <param name="Status">The provider's first status (Twilio: queued; Telegram and Meta: sent).</param>
+    public sealed record Accepted(string ProviderMessageId, string Status) : SendOutcome;
+
+    public sealed record Transient(string? ErrorCode, string Error, TimeSpan? RetryAfter = null) : SendOutcome;
+
+    /// <param name="OptedOut">The provider says the customer refuses messages (STOP, blocked the bot).</param>
+    public sealed record Permanent(string? ErrorCode, string Error, bool OptedOut = false) : SendOutcome;
+}

@@ -1,0 +1,42 @@
+using ContactCenter.Core.Channels;
+
+namespace ContactCenter.Core.Outbound;
+
+/// <summary>An outbound message as the API shows it: what was sent, where it stands, why it failed.</summary>
+public sealed record OutboundMessage(
+    Guid Id,
+    Guid ConversationId,
+    Channel Channel,
+    string Status,
+    string? Text,
+    MessageTemplate? Template,
+    string Author,
+    string AuthorKind,
+    int Attempts,
+    string? ProviderMessageId,
+    string? ErrorCode,
+    string? ErrorMessage,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record OutboundRequest(OutboundContent Content, string? IdempotencyKey, string Author, string AuthorKind);
+
+public abstract record AcceptOutcome
+{
+    /// <param name="Created">False when the idempotency key named a message accepted before.</param>
+    public sealed record Accepted(OutboundMessage Message, bool Created) : AcceptOutcome;
+    public sealed record ConversationNotFound : AcceptOutcome;
+    public sealed record Refused(OutboundRefusal Refusal) : AcceptOutcome;
+    /// <summary>The idempotency key was used before for a different message.</summary>
+    public sealed record KeyReused(OutboundMessage Existing) : AcceptOutcome;
+}
+
+public sealed class OutboxOptions
+{
+    /// <summary>Delivery attempts before a temporarily failing message is given up as failed.</summary>
+    public int MaxAttempts { get; set; } = 8;
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long an attempt may stay in flight before the sweep assumes its worker died.</summary>
+    public TimeSpan DispatchLease { get; set; } = TimeSpan.FromMinutes(2);
+}

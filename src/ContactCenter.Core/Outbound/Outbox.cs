@@ -1,0 +1,178 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Conversations;
+using ContactCenter.Core.Storage;
+using ContactCenter.Core.Timeline;
+using Hangfire;
+using Npgsql;
+
+namespace ContactCenter.Core.Outbound;
+
+/// <summary>
+/// Accepts outbound messages: the row (and its <c>message.sent</c> event) is stored before anything is
+/// sent, channel rules are checked at once, and a Hangfire job delivers it (<see cref="OutboxDispatcher"/>).
+/// </summary>
+public sealed class Outbox(
+    NpgsqlDataSource db,
+    IEnumerable<IChannelSender> senders,
+    TimelineStore timeline,
+    IBackgroundJobClient jobs,
+    TimeProvider clock)
+{
+    internal const string Columns = """
+        id, conversation_id, channel, status, text, content, author, author_kind, attempts, provider_message_id,
+        error_code, error_message, created_at, updated_at
+        """;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly Dictionary<Channel, IChannelSender> _senders = SendersByChannel(senders);
+
+    internal static Dictionary<Channel, IChannelSender> SendersByChannel(IEnumerable<IChannelSender> senders)
+    {
+        var map = new Dictionary<Channel, IChannelSender>();
+        foreach (var sender in senders)
+            foreach (var channel in sender.Channels)
+                map[channel] = sender;
+        return map;
+    }
+
+    public async Task<AcceptOutcome> AcceptAsync(Guid conversationId, OutboundRequest request, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var key = string.IsNullOrWhiteSpace(request.IdempotencyKey) ? Guid.NewGuid().ToString("N") : request.IdempotencyKey.Trim();
+        var contentJson = JsonSerializer.Serialize(request.Content, Json);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } target)
+            return new AcceptOutcome.ConversationNotFound();
+
+        if (await FindByKeyAsync(connection, target.ConversationId, key, ct) is { } existing)
+            return SameMessage(existing, request.Content) ? new AcceptOutcome.Accepted(existing, Created: false) : new AcceptOutcome.KeyReused(existing);
+
+        if (await IsOptedOutAsync(connection, target, ct))
+            return new AcceptOutcome.Refused(new OutboundRefusal("opted-out", "The customer opted out",
+                $"The customer opted out of {target.Channel.ToName()} messages (for example by texting STOP); nothing is sent until they opt in again."));
+        if (!_senders.TryGetValue(target.Channel, out var sender))
+            return new AcceptOutcome.Refused(new OutboundRefusal("channel-unavailable", "Channel not configured",
+                $"No sender is configured for the {target.Channel.ToName()} channel."));
+
+        var lastInbound = await LastInboundAtAsync(connection, target.CustomerId, target.Channel, ct);
+        if (sender.Check(new OutboundCheck(target.Channel, request.AuthorKind, request.Content, lastInbound, now)) is { } refusal)
+            return new AcceptOutcome.Refused(refusal);
+
+        var id = Guid.CreateVersion7(now);
+        await using var insert = connection.Sql("""
+            insert into outbound_messages (id, conversation_id, customer_id, channel, to_address, from_address, idempotency_key,
+                                           author, author_kind, text, content, status, next_attempt_at, created_at, updated_at)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)
+            on conflict (conversation_id, idempotency_key) do nothing
+            """, id, target.ConversationId, target.CustomerId, target.Channel.ToName(), target.CustomerAddress,
+            Db.Text(target.CompanyAddress), key, request.Author, request.AuthorKind, Db.Text(request.Content.Text),
+            Db.Jsonb(contentJson), DeliveryStatus.Pending, now);
+        if (await insert.ExecuteNonQueryAsync(ct) == 0)
+        {
+            // The same key raced us and won: answer with its message.
+            await tx.RollbackAsync(ct);
+            var winner = (await FindByKeyAsync(connection, target.ConversationId, key, ct))!;
+            return SameMessage(winner, request.Content) ? new AcceptOutcome.Accepted(winner, Created: false) : new AcceptOutcome.KeyReused(winner);
+        }
+
+        await timeline.AppendAsync(connection, new NewTimelineEvent
+        {
+            CustomerId = target.CustomerId,
+            ConversationId = target.ConversationId,
+            Channel = target.Channel,
+            Type = request.AuthorKind == AuthorKind.Bot ? TimelineEventTypes.BotReply : TimelineEventTypes.MessageSent,
+            Direction = Direction.Outbound,
+            OccurredAt = now,
+            Text = request.Content.Text,
+            DedupeKey = $"outbound:{id}",
+            Data = new JsonObject
+            {
+                ["messageId"] = id.ToString(),
+                ["author"] = request.Author,
+                ["authorKind"] = request.AuthorKind,
+                ["status"] = DeliveryStatus.Pending,
+                ["content"] = JsonNode.Parse(contentJson),
+            },
+        }, now, ct);
+        await tx.CommitAsync(ct);
+
+        // After the commit: if this enqueue is lost (crash), the outbox sweep finds the pending row.
+        jobs.Enqueue<OutboxDispatcher>(d => d.DispatchAsync(id, CancellationToken.None));
+        return new AcceptOutcome.Accepted((await GetAsync(connection, id, ct))!, Created: true);
+    }
+
+    public async Task<OutboundMessage?> GetAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await GetAsync(connection, id, ct);
+    }
+
+    public async Task<IReadOnlyList<OutboundMessage>> ListForConversationAsync(Guid conversationId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql(
+            $"select {Columns} from outbound_messages where conversation_id = $1 order by created_at, id", conversationId);
+        var list = new List<OutboundMessage>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(Read(reader));
+        return list;
+    }
+
+    /// <summary>When the customer last wrote on the channel: messaging windows (WhatsApp, Meta) count from it.</summary>
+    public static async Task<DateTimeOffset?> LastInboundAtAsync(NpgsqlConnection connection, Guid customerId, Channel channel, CancellationToken ct)
+    {
+        await using var command = connection.Sql("""
+            select occurred_at from timeline_events
+            where customer_id = $1 and channel = $2 and direction = 'inbound' and type = 'message.received'
+            order by occurred_at desc limit 1
+            """, customerId, channel.ToName());
+        return await command.ExecuteScalarAsync(ct) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
+    internal static async Task<bool> IsOptedOutAsync(NpgsqlConnection connection, ConversationEndpoint target, CancellationToken ct)
+    {
+        await using var command = connection.Sql(
+            "select opted_out from customer_identities where channel = $1 and address = $2", target.Channel.ToName(), target.CustomerAddress);
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    private static bool SameMessage(OutboundMessage existing, OutboundContent content) =>
+        existing.Text == content.Text && existing.Template?.ContentSid == content.Template?.ContentSid;
+
+    private static async Task<OutboundMessage?> FindByKeyAsync(NpgsqlConnection connection, Guid conversationId, string key, CancellationToken ct)
+    {
+        await using var command = connection.Sql(
+            $"select {Columns} from outbound_messages where conversation_id = $1 and idempotency_key = $2", conversationId, key);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    internal static async Task<OutboundMessage?> GetAsync(NpgsqlConnection connection, Guid id, CancellationToken ct)
+    {
+        await using var command = connection.Sql($"select {Columns} from outbound_messages where id = $1", id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    internal static OutboundContent ReadContent(string json) =>
+        JsonSerializer.Deserialize<OutboundContent>(json, Json) ?? new OutboundContent(null);
+
+    private static OutboundMessage Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetGuid(1),
+        ChannelNames.Parse(reader.GetString(2)),
+        reader.GetString(3),
+        reader.Nullable<string>(4),
+        ReadContent(reader.GetString(5)).Template,
+        reader.GetString(6),
+        reader.GetString(7),
+        reader.GetInt32(8),
+        reader.Nullable<string>(9),
+        reader.Nullable<string>(10),
+        reader.Nullable<string>(11),
+        reader.Instant(12),
+        reader.Instant(13));
+}

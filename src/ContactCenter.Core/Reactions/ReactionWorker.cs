@@ -1,0 +1,161 @@
+using ContactCenter.Core.Storage;
+using ContactCenter.Core.Timeline;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ContactCenter.Core.Reactions;
+
+public sealed class ReactionOptions
+{
+    /// <summary>How often to look for work when no notification arrives (lost notifications, expired claims).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long a claimed event stays invisible to other workers before it is tried again.</summary>
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public int BatchSize { get; set; } = 50;
+    /// <summary>After this many failed attempts an event is parked (logged, left in pending_reactions).</summary>
+    public int MaxAttempts { get; set; } = 10;
+}
+
+/// <summary>
+/// Runs the after-commit reactions of stored events. Every instance runs one; claims use
+/// <c>FOR UPDATE SKIP LOCKED</c>, so instances share the work without taking the same event twice.
+/// </summary>
+public sealed partial class ReactionWorker(
+    NpgsqlDataSource db,
+    ReactionRegistry registry,
+    TimeProvider clock,
+    IOptions<ReactionOptions> options,
+    ILogger<ReactionWorker> log) : BackgroundService
+{
+    private readonly ReactionOptions _options = options.Value;
+    private readonly SemaphoreSlim _wake = new(0);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listening = ListenAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int handled;
+            try
+            {
+                handled = await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+            {
+                LogStoreUnavailable(e);
+                handled = 0;
+            }
+
+            if (handled > 0) continue;
+            try
+            {
+                await _wake.WaitAsync(_options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        await listening;
+    }
+
+    /// <summary>Claims and runs one batch. Public so tests and tools can drive it directly.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        List<(long Id, int Attempts)> claimed = [];
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            await using var claim = connection.Sql("""
+                update pending_reactions p set claimed_until = $1, attempts = p.attempts + 1
+                where p.event_id in (
+                    select event_id from pending_reactions
+                    where claimed_until is null or claimed_until < $2
+                    order by event_id
+                    limit $3
+                    for update skip locked)
+                returning p.event_id, p.attempts
+                """, now + _options.ClaimTimeout, now, _options.BatchSize);
+            await using var reader = await claim.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) claimed.Add((reader.GetInt64(0), reader.GetInt32(1)));
+        }
+
+        foreach (var (id, attempts) in claimed.OrderBy(c => c.Id))
+        {
+            await RunReactionsAsync(id, attempts, ct);
+        }
+
+        return claimed.Count;
+    }
+
+    private async Task RunReactionsAsync(long eventId, int attempts, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        TimelineEvent? stored;
+        await using (var command = connection.Sql($"select {TimelineStore.Columns} from timeline_events where id = $1", eventId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            stored = await reader.ReadAsync(ct) ? TimelineStore.Read(reader) : null;
+        }
+
+        try
+        {
+            if (stored is not null)
+            {
+                foreach (var reaction in registry.For(stored.Type))
+                    await reaction.ReactAsync(stored, ct);
+            }
+
+            await connection.Sql("delete from pending_reactions where event_id = $1", eventId).ExecuteNonQueryAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Not swallowed: the row stays, is retried with backoff, and is parked (and logged) when it keeps failing.
+            var parked = attempts >= _options.MaxAttempts;
+            var retryAt = parked
+                ? DateTimeOffset.MaxValue.AddYears(-1)
+                : clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts)));
+            await connection.Sql("update pending_reactions set claimed_until = $2, last_error = $3 where event_id = $1",
+                eventId, retryAt, e.GetType().Name + ": " + e.Message).ExecuteNonQueryAsync(CancellationToken.None);
+            if (parked) LogParked(e, eventId, attempts);
+            else LogReactionFailed(e, eventId, attempts);
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(ct);
+                connection.Notification += (_, _) => _wake.Release();
+                await connection.Sql("listen cc_reactions").ExecuteNonQueryAsync(ct);
+                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // Polling covers the gap; reconnect after a pause.
+                LogStoreUnavailable(e);
+                try { await Task.Delay(_options.PollInterval, ct); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reactions to event {EventId} failed (attempt {Attempts}); will retry")]
+    private partial void LogReactionFailed(Exception e, long eventId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reactions to event {EventId} failed {Attempts} times and are parked in pending_reactions")]
+    private partial void LogParked(Exception e, long eventId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reaction worker cannot reach PostgreSQL")]
+    private partial void LogStoreUnavailable(Exception e);
+}

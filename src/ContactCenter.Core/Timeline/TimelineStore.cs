@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Storage;
+using Npgsql;
+
+namespace ContactCenter.Core.Timeline;
+
+public sealed record TimelinePage(IReadOnlyList<TimelineEvent> Events, string? Next);
+
+/// <summary>The append-only customer timeline.</summary>
+public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reactions)
+{
+    internal const string Columns =
+        "id, customer_id, conversation_id, channel, type, direction, occurred_at, text, provider_id, data";
+
+    /// <summary>
+    /// Appends inside the caller's transaction. The caller must hold the customer (see
+    /// <see cref="Customers.CustomerStore.LockSurvivorAsync"/>) so a concurrent merge cannot strand the event.
+    /// </summary>
+    /// <returns>The new event's id, or null when an event with the same dedupe key is already stored.</returns>
+    public async Task<long?> AppendAsync(NpgsqlConnection connection, NewTimelineEvent e, DateTimeOffset recordedAt, CancellationToken ct)
+    {
+        // Events some after-commit reaction wants also get a pending_reactions row in the same transaction;
+        // its insert trigger sends NOTIFY, which PostgreSQL delivers only once the transaction commits.
+        var sql = reactions.Wants(e.Type)
+            ? """
+              with e as (
+                  insert into timeline_events (customer_id, conversation_id, channel, type, direction, occurred_at,
+                                               recorded_at, text, provider_id, dedupe_key, data)
+                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                  on conflict (dedupe_key) do nothing
+                  returning id),
+              r as (insert into pending_reactions (event_id, created_at) select id, $7 from e)
+              select id from e
+              """
+            : """
+              insert into timeline_events (customer_id, conversation_id, channel, type, direction, occurred_at,
+                                           recorded_at, text, provider_id, dedupe_key, data)
+              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+              on conflict (dedupe_key) do nothing
+              returning id
+              """;
+        await using var command = connection.Sql(sql,
+            e.CustomerId, Db.Uuid(e.ConversationId), Db.Text(e.Channel?.ToName()), e.Type, e.Direction,
+            e.OccurredAt, recordedAt, Db.Text(e.Text), Db.Text(e.ProviderId), Db.Text(e.DedupeKey),
+            Db.Jsonb(e.Data?.ToJsonString() ?? "{}"));
+        return await command.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
+    public async Task<TimelineEvent?> GetAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"select {Columns} from timeline_events where id = $1", id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    public async Task<TimelineEvent?> FindByDedupeKeyAsync(NpgsqlConnection connection, string dedupeKey, CancellationToken ct)
+    {
+        await using var command = connection.Sql($"select {Columns} from timeline_events where dedupe_key = $1", dedupeKey);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    /// <summary>A page of one customer's timeline, newest first, after <paramref name="before"/>.</summary>
+    public async Task<TimelinePage> PageAsync(Guid customerId, TimelineCursor? before, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = before is { } cursor
+            ? connection.Sql($"""
+                select {Columns} from timeline_events
+                where customer_id = $1 and (occurred_at, id) < ($2, $3)
+                order by occurred_at desc, id desc limit $4
+                """, customerId, cursor.OccurredAt, cursor.Id, limit + 1)
+            : connection.Sql($"""
+                select {Columns} from timeline_events
+                where customer_id = $1
+                order by occurred_at desc, id desc limit $2
+                """, customerId, limit + 1);
+        var events = new List<TimelineEvent>(limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) events.Add(Read(reader));
+        }
+
+        if (events.Count <= limit) return new TimelinePage(events, null);
+        events.RemoveAt(limit);
+        var last = events[^1];
+        return new TimelinePage(events, new TimelineCursor(last.OccurredAt, last.Id).Encode());
+    }
+
+    /// <summary>The events of one conversation in the order they were recorded.</summary>
+    public async Task<IReadOnlyList<TimelineEvent>> ConversationEventsAsync(Guid conversationId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql(
+            $"select {Columns} from timeline_events where conversation_id = $1 order by occurred_at, id", conversationId);
+        var events = new List<TimelineEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) events.Add(Read(reader));
+        return events;
+    }
+
+    internal static TimelineEvent Read(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetGuid(1),
+        reader.Nullable<Guid?>(2),
+        reader.IsDBNull(3) ? null : ChannelNames.TryParse(reader.GetString(3), out var channel) ? channel : null,
+        reader.GetString(4),
+        reader.GetString(5),
+        reader.Instant(6),
+        reader.Nullable<string>(7),
+        reader.Nullable<string>(8),
+        ParseObject(reader.GetString(9)));
+
+    internal static JsonObject ParseObject(string json) =>
+        JsonNode.Parse(json) as JsonObject ?? throw new JsonException("Expected a JSON object.");
+}

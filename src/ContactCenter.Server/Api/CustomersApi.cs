@@ -1,0 +1,72 @@
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Customers;
+using ContactCenter.Core.Timeline;
+using ContactCenter.Server.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ContactCenter.Server.Api;
+
+public sealed record MergeRequest(Guid? OtherCustomerId);
+
+public static class CustomersApi
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(Policies.Agent);
+        api.MapGet("", FindAsync).WithSummary("Find the customer behind a channel address");
+        api.MapGet("/{id:guid}", GetAsync).WithSummary("Profile: name, identities on every channel, open conversations");
+        api.MapGet("/{id:guid}/timeline", TimelineAsync).WithSummary("The unified timeline, newest first, cursor paged");
+        api.MapPost("/{id:guid}/merge", MergeAsync).WithSummary("Merge another customer into this one")
+            .RequireAuthorization(Policies.Supervisor);
+        return app;
+    }
+
+    private static async Task<Results<Ok<Customer>, ProblemHttpResult>> FindAsync(
+        string? channel, string? address, AddressNormalizer addresses, CustomerStore customers, CancellationToken ct)
+    {
+        if (!ChannelNames.TryParse(channel, out var parsed))
+            return Problems.BadRequest($"Query 'channel' must be one of: {string.Join(", ", ChannelNames.All.Select(c => c.ToName()))}.");
+        if (string.IsNullOrWhiteSpace(address)) return Problems.BadRequest("Query 'address' is required.");
+        var normalized = addresses.Normalize(parsed, address);
+        return await customers.FindAsync(parsed, normalized, ct) is { } customer
+            ? TypedResults.Ok(customer)
+            : Problems.NotFound($"No customer has the {parsed.ToName()} address {normalized}.");
+    }
+
+    private static async Task<Results<Ok<Customer>, ProblemHttpResult>> GetAsync(Guid id, CustomerStore customers, CancellationToken ct) =>
+        await customers.GetAsync(id, ct) is { } customer ? TypedResults.Ok(customer) : Problems.NotFound($"No customer {id}.");
+
+    private static async Task<Results<Ok<TimelinePage>, ProblemHttpResult>> TimelineAsync(
+        Guid id, string? before, int? limit, CustomerStore customers, TimelineStore timeline, CancellationToken ct)
+    {
+        var size = limit ?? DefaultPageSize;
+        if (size is < 1 or > MaxPageSize) return Problems.BadRequest($"Query 'limit' must be between 1 and {MaxPageSize}.");
+        TimelineCursor? cursor = null;
+        if (before is not null)
+        {
+            if (!TimelineCursor.TryDecode(before, out var decoded))
+                return Problems.BadRequest("Query 'before' is not a cursor this API returned (pass the page's 'next').");
+            cursor = decoded;
+        }
+
+        if (await customers.SurvivorAsync(id, ct) is not { } survivor) return Problems.NotFound($"No customer {id}.");
+        return TypedResults.Ok(await timeline.PageAsync(survivor, cursor, size, ct));
+    }
+
+    private static async Task<Results<Ok<Customer>, ProblemHttpResult>> MergeAsync(
+        Guid id, MergeRequest? request, HttpContext http, CustomerStore customers, CancellationToken ct)
+    {
+        if (request?.OtherCustomerId is not { } other) return Problems.BadRequest("Body must name 'otherCustomerId'.");
+        return await customers.MergeAsync(id, other, http.User.Identity?.Name ?? "unknown", ct) switch
+        {
+            MergeOutcome.Merged merged => TypedResults.Ok(merged.Customer),
+            MergeOutcome.AlreadyMerged replay => TypedResults.Ok(replay.Customer),
+            MergeOutcome.NotFound missing => Problems.NotFound($"No customer {missing.Id}."),
+            MergeOutcome.Refused refused => Problems.Conflict("Merge refused", refused.Detail),
+            var outcome => throw new InvalidOperationException($"Unexpected merge outcome {outcome}."),
+        };
+    }
+}

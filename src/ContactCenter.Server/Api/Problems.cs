@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ContactCenter.Server;
+
+/// <summary>RFC 9457 problem details, written the same way everywhere.</summary>
+public static class Problems
+{
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        var service = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        return service.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+    }
+
+    public static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: 400, title: "Bad request");
+
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: 404, title: "Not found");
+
+    public static ProblemHttpResult Conflict(string title, string detail, string? type = null) =>
+        TypedResults.Problem(detail, statusCode: 409, title: title, type: type);
+
+    public static ProblemHttpResult Unprocessable(string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: 422, title: title);
+
+    public static ProblemDetails Of(int status, string title, string detail) => new() { Status = status, Title = title, Detail = detail };
+}

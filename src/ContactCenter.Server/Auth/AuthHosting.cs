@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+
+namespace ContactCenter.Server.Auth;
+
+public static class Policies
+{
+    // Each role may do what the one before it may.
+    public const string Agent = "agent";
+    public const string Supervisor = "supervisor";
+    public const string Admin = "admin";
+}
+
+internal static class AuthHosting
+{
+    private const string Smart = "Smart";
+
+    /// <summary>
+    /// API callers send a bearer key; people in a browser (the Hangfire dashboard, supervisor pages) log in
+    /// once with their key at /login and carry a cookie. One policy scheme picks per request.
+    /// </summary>
+    public static IServiceCollection AddContactCenterAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection("Auth")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<ApiKeyStore>();
+
+        services.AddAuthentication(Smart)
+            .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.Count > 0 ? ApiKeyHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.Cookie.Name = "cc_session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.LoginPath = "/login";
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.SlidingExpiration = true;
+                // API calls answer 401/403 with problem details; only pages redirect to the login form.
+                o.Events.OnRedirectToLogin = context => IsApi(context.Request)
+                    ? Problems.WriteAsync(context.HttpContext, 401, "Unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.")
+                    : Redirect(context);
+                o.Events.OnRedirectToAccessDenied = context => IsApi(context.Request)
+                    ? Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not do this.")
+                    : Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not open this page.");
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Agent, p => p.RequireRole(Roles.Agent, Roles.Supervisor, Roles.Admin))
+            .AddPolicy(Policies.Supervisor, p => p.RequireRole(Roles.Supervisor, Roles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+        return services;
+    }
+
+    private static bool IsApi(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
+
+    private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AuthOptions options)
+        {
+            var errors = ApiKeyStore.Validate(options).ToList();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using ContactCenter.Core;
+using ContactCenter.Server.Auth;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Npgsql;
+using Scalar.AspNetCore;
+
+namespace ContactCenter.Server.Hosting;
+
+public static class ContactCenterHosting
+{
+    /// <summary>Everything the service needs, in one place (the eShop "AddApplicationServices").</summary>
+    public static async Task AddContactCenterAsync(this WebApplicationBuilder builder)
+    {
+        // The content root is the repository root (RunWorkingDirectory), so the host's default sources already
+        // include the top-level appsettings.json and appsettings.Development.json, below environment variables.
+        await builder.AddContactCenterDatabaseAsync();
+        var services = builder.Services;
+        services.AddContactCenterCore(builder.Configuration);
+        services.AddContactCenterJobs(builder.Configuration);
+        services.AddContactCenterAuth(builder.Configuration);
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ErrorHandler>();
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
+        services.AddDataProtection().SetApplicationName("ContactCenter");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>())));
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "ContactCenter API";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key from Auth:ApiKeys.",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
+            return Task.CompletedTask;
+        }));
+    }
+
+    /// <summary>Migrations first (a failing one stops start-up), then the middleware pipeline.</summary>
+    public static async Task UseContactCenterAsync(this WebApplication app)
+    {
+        await app.MigrateDatabaseAsync();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        if (app.Environment.IsDevelopment()) app.MapScalarApiReference().AllowAnonymous();
+        app.ScheduleRecurringJobs();
+    }
+}
