@@ -68,8 +68,34 @@ public sealed class LocalPostgres : IAsyncDisposable
     }
 
     /// <summary>A fresh throwaway cluster in the temporary folder.</summary>
-    public static Task<LocalPostgres> StartThrowawayAsync(string database, CancellationToken ct = default) =>
-        StartAsync(Path.Combine(Path.GetTempPath(), $"contactcenter-pg-{Guid.NewGuid():N}"), database, throwaway: true, ct);
+    public static Task<LocalPostgres> StartThrowawayAsync(string database, CancellationToken ct = default)
+    {
+        RemoveStaleThrowaways();
+        return StartAsync(Path.Combine(Path.GetTempPath(), ThrowawayPrefix + Guid.NewGuid().ToString("N")), database, throwaway: true, ct);
+    }
+
+    private const string ThrowawayPrefix = "contactcenter-pg-";
+
+    /// <summary>Folders of throwaway clusters whose server is gone (a killed test run) are deleted.</summary>
+    private static void RemoveStaleThrowaways()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), ThrowawayPrefix + "*"))
+        {
+            if (RunningPort(Path.Combine(folder, "pgdata")) is null) TryDelete(folder);
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next run's sweep.
+        }
+    }
 
     public async Task EnsureDatabaseAsync(string database, CancellationToken ct = default)
     {
@@ -92,11 +118,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         var asRoot = Environment.UserName == "root";
         await RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "30", "stop"], asRoot, CancellationToken.None,
             throwOnFailure: false);
-        if (_throwaway)
-        {
-            try { Directory.Delete(_root, recursive: true); }
-            catch (IOException) { /* a file still held open; the temp folder gets cleaned eventually */ }
-        }
+        if (_throwaway) TryDelete(_root);
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());

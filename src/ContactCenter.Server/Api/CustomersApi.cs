@@ -60,6 +60,7 @@ public static class CustomersApi
         Guid id, MergeRequest? request, HttpContext http, CustomerStore customers, CancellationToken ct)
     {
         if (request?.OtherCustomerId is not { } other) return Problems.BadRequest("Body must name 'otherCustomerId'.");
+        if (other == id) return Problems.BadRequest("A customer cannot be merged with itself.");
         return await customers.MergeAsync(id, other, http.User.Identity?.Name ?? "unknown", ct) switch
         {
             MergeOutcome.Merged merged => TypedResults.Ok(merged.Customer),

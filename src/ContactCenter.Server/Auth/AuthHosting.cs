@@ -40,9 +40,7 @@ internal static class AuthHosting
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
                 // API calls answer 401/403 with problem details; only pages redirect to the login form.
-                o.Events.OnRedirectToLogin = context => IsApi(context.Request)
-                    ? Problems.WriteAsync(context.HttpContext, 401, "Unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.")
-                    : Redirect(context);
+                o.Events.OnRedirectToLogin = context => IsApi(context.Request) ? Unauthorized(context.HttpContext) : Redirect(context);
                 o.Events.OnRedirectToAccessDenied = context => IsApi(context.Request)
                     ? Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not do this.")
                     : Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not open this page.");
@@ -57,6 +55,12 @@ internal static class AuthHosting
 
     private static bool IsApi(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
+
+    private static Task Unauthorized(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Problems.WriteAsync(context, 401, "Unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.");
+    }
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
     {

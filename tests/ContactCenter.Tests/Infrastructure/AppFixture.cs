@@ -1,0 +1,59 @@
+using ContactCenter.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace ContactCenter.Tests.Infrastructure;
+
+/// <summary>
+/// A test class's own database (a copy of the migrated template) and the service running on it. Test
+/// classes call <see cref="ResetAsync"/> before each test, so every test starts from empty tables.
+/// Subclass to change settings or services.
+/// </summary>
+public class AppFixture : IAsyncLifetime
+{
+    private ContactCenterApp? _app;
+    private NpgsqlDataSource? _db;
+
+    public ContactCenterApp App => _app ?? throw new InvalidOperationException("The fixture is not initialized.");
+
+    /// <summary>A data source of the test's own, for set-up and for checking what was stored.</summary>
+    public NpgsqlDataSource Db => _db ?? throw new InvalidOperationException("The fixture is not initialized.");
+
+    public string ConnectionString { get; private set; } = "";
+
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    public virtual async Task InitializeAsync()
+    {
+        ConnectionString = await TestPostgres.CreateDatabaseAsync(GetType().Name);
+        _db = NpgsqlDataSource.Create(ConnectionString);
+        _app = new ContactCenterApp(ConnectionString, Settings, ConfigureServices);
+        _ = _app.Server; // start the host (migrations, Hangfire, workers) now, not in the first test
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
+        if (_db is not null) await _db.DisposeAsync();
+        await TestPostgres.DropDatabaseAsync(ConnectionString);
+    }
+
+    /// <summary>Empties every table the service writes (schema and recurring-job definitions stay).</summary>
+    public async Task ResetAsync()
+    {
+        await using var connection = await Db.OpenConnectionAsync();
+        await connection.Sql("""
+            do $$ begin
+                execute (
+                    select 'truncate ' || string_agg(format('%I.%I', schemaname, tablename), ', ') || ' restart identity cascade'
+                    from pg_tables
+                    where (schemaname = 'public' and tablename not in ('schema_migrations', 'data_protection_keys'))
+                       or (schemaname = 'hangfire' and tablename in ('job', 'jobparameter', 'jobqueue', 'state', 'set', 'list', 'counter', 'aggregatedcounter')));
+            end $$;
+            """).ExecuteNonQueryAsync();
+    }
+}
