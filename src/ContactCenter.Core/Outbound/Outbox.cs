@@ -41,7 +41,8 @@ public sealed class Outbox(
     {
         var now = clock.GetUtcNow();
         var key = string.IsNullOrWhiteSpace(request.IdempotencyKey) ? Guid.NewGuid().ToString("N") : request.IdempotencyKey.Trim();
-        var contentJson = JsonSerializer.Serialize(request.Content, Json);
+        // The text has its own column; the JSON holds the rest (template, media, choices).
+        var contentJson = JsonSerializer.Serialize(request.Content with { Text = null }, Json);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } target)
@@ -157,8 +158,8 @@ public sealed class Outbox(
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
-    internal static OutboundContent ReadContent(string json) =>
-        JsonSerializer.Deserialize<OutboundContent>(json, Json) ?? new OutboundContent(null);
+    internal static OutboundContent ReadContent(string json, string? text) =>
+        (JsonSerializer.Deserialize<OutboundContent>(json, Json) ?? new OutboundContent(null)) with { Text = text };
 
     private static OutboundMessage Read(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
@@ -166,7 +167,7 @@ public sealed class Outbox(
         ChannelNames.Parse(reader.GetString(2)),
         reader.GetString(3),
         reader.Nullable<string>(4),
-        ReadContent(reader.GetString(5)).Template,
+        ReadContent(reader.GetString(5), null).Template,
         reader.GetString(6),
         reader.GetString(7),
         reader.GetInt32(8),
