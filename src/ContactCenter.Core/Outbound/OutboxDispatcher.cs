@@ -123,10 +123,11 @@ public sealed partial class OutboxDispatcher(
                 break;
 
             case SendOutcome.Permanent permanent:
-                await RecordStatusAsync(id, DeliveryStatus.Failed, permanent.ErrorCode, permanent.Error, ct);
+                // The opt-out first: whoever sees the message failed must already find the customer opted out.
                 if (permanent.OptedOut)
                     await customers.SetOptOutAsync(delivery.Channel, delivery.To, true,
                         $"provider error {permanent.ErrorCode ?? "(none)"}", delivery.ConversationId, ct);
+                await RecordStatusAsync(id, DeliveryStatus.Failed, permanent.ErrorCode, permanent.Error, ct);
                 LogFailed(id, delivery.Channel.ToName(), permanent.ErrorCode ?? "-");
                 break;
         }

@@ -1,5 +1,6 @@
 using ContactCenter.Core.Outbound;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.PostgreSql;
 using Npgsql;
 
@@ -28,19 +29,30 @@ internal static class JobsHosting
             {
                 SchemaName = "hangfire",
                 PrepareSchemaIfNecessary = true,
-                // LISTEN/NOTIFY wakes a worker as soon as a job is enqueued; the poll interval is only the
-                // fallback. Response targets need their breach recorded within about a second.
-                EnableLongPolling = true,
-                QueuePollInterval = TimeSpan.FromSeconds(1),
+                // Idle workers look for queued jobs this often. Response targets need a breach recorded within
+                // about a second of its deadline, and the scheduler below adds up to its own interval.
+                // Long polling (LISTEN/NOTIFY) stays off: when its listening connection drops (a database
+                // restart, a failover), queued jobs sit until the invisibility timeout (Hangfire.PostgreSql
+                // issue #410), which we reproduced in our tests.
+                EnableLongPolling = false,
+                QueuePollInterval = TimeSpan.FromMilliseconds(500),
                 // Jobs are short; a job whose worker died is taken again after this.
                 InvisibilityTimeout = TimeSpan.FromMinutes(5),
                 UseSlidingInvisibilityTimeout = true,
                 DistributedLockTimeout = TimeSpan.FromMinutes(1),
             }));
-        services.AddHangfire(config => config
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+        // Hangfire's default activator is the static JobActivator.Current, overwritten by every host that starts:
+        // with two hosts in one process a job would be built from the other host's container (and database).
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddSingleton(sp => new HangfireLogAttachment(HangfireLogBridge.Instance.Attach(sp.GetRequiredService<ILoggerFactory>())));
+        services.AddHangfire((sp, config) =>
+        {
+            sp.GetRequiredService<HangfireLogAttachment>();
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseLogProvider(HangfireLogBridge.Instance);
+        });
 
         var options = configuration.GetSection("Jobs").Get<JobsOptions>() ?? new JobsOptions();
         if (options.RunServer)
@@ -62,6 +74,12 @@ internal static class JobsHosting
     {
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<OutboxDispatcher>("outbox-sweep", d => d.SweepAsync(CancellationToken.None), Cron.Minutely());
+    }
+
+    /// <summary>Detaches the host's logger factory from Hangfire's static logging when the host is disposed.</summary>
+    private sealed class HangfireLogAttachment(IDisposable attachment) : IDisposable
+    {
+        public void Dispose() => attachment.Dispose();
     }
 
     private sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory

@@ -58,11 +58,19 @@ public class OutboxTests(OutboxFixture fx) : IClassFixture<OutboxFixture>, IAsyn
     private async Task<System.Text.Json.Nodes.JsonNode> WaitForStatusAsync(Guid conversation, string messageId, string status)
     {
         System.Text.Json.Nodes.JsonNode? message = null;
-        await TestSupport.EventuallyAsync(async () =>
+        try
         {
-            message = await fx.App.Agent().GetJsonAsync($"/api/conversations/{conversation}/messages/{messageId}");
-            return message["status"]!.GetValue<string>() == status;
-        }, $"message {messageId} is {status}");
+            await TestSupport.EventuallyAsync(async () =>
+            {
+                message = await fx.App.Agent().GetJsonAsync($"/api/conversations/{conversation}/messages/{messageId}");
+                return message["status"]!.GetValue<string>() == status;
+            }, $"message {messageId} is {status}");
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nmessage: {message?.ToJsonString()}\n{await JobDiagnostics.DescribeAsync(fx.Db)}");
+        }
+
         return message!;
     }
 

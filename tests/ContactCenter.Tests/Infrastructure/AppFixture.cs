@@ -49,11 +49,30 @@ public class AppFixture : IAsyncLifetime
         await connection.Sql("""
             do $$ begin
                 execute (
-                    select 'truncate ' || string_agg(format('%I.%I', schemaname, tablename), ', ') || ' restart identity cascade'
+                    select 'truncate ' || string_agg(format('%I.%I', schemaname, tablename), ', ') || ' cascade'
                     from pg_tables
                     where (schemaname = 'public' and tablename not in ('schema_migrations', 'data_protection_keys'))
                        or (schemaname = 'hangfire' and tablename in ('job', 'jobparameter', 'jobqueue', 'state', 'set', 'list', 'counter', 'aggregatedcounter')));
             end $$;
             """).ExecuteNonQueryAsync();
+    }
+}
+
+public static class JobDiagnostics
+{
+    /// <summary>What Hangfire holds in a test database: for failure messages when a job never ran.</summary>
+    public static async Task<string> DescribeAsync(NpgsqlDataSource db)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var command = connection.Sql("""
+            select j.id, j.statename, j.invocationdata::text, coalesce(s.reason, ''), coalesce(s.data::text, ''),
+                   (select count(*) from hangfire.jobqueue q where q.jobid = j.id), (select string_agg(id || '@' || to_char(lastheartbeat, 'HH24:MI:SS'), ',') from hangfire.server)
+            from hangfire.job j left join hangfire.state s on s.id = j.stateid order by j.id
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+            lines.Add($"job {reader.GetInt64(0)} {reader.GetString(1)} queued={reader.GetInt64(5)} {reader.GetString(3)} {reader.GetString(4)[..Math.Min(300, reader.GetString(4).Length)]} | {reader.GetString(2)[..Math.Min(200, reader.GetString(2).Length)]} servers={reader.GetValue(6)}");
+        return lines.Count == 0 ? "no Hangfire jobs" : string.Join("\n", lines);
     }
 }
