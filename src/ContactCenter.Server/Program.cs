@@ -1,6 +1,9 @@
 using ContactCenter.Server.Api;
+using ContactCenter.Server.Commands;
 using ContactCenter.Server.Hosting;
 using ContactCenter.Server.Pages;
+
+if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 await builder.AddContactCenterAsync();
@@ -14,6 +17,7 @@ app.MapCustomersApi();
 app.MapConversationsApi();
 
 app.Run();
+return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
