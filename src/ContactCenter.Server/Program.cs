@@ -15,6 +15,9 @@ app.MapLoginPages();
 app.MapJobsDashboard();
 app.MapCustomersApi();
 app.MapConversationsApi();
+app.MapRoutingApi();
+app.MapAgentsApi();
+app.MapQueuesApi();
 
 app.Run();
 return 0;

@@ -46,7 +46,10 @@ public static class TimelineEventTypes
     public const string BotReply = "bot.reply";
     public const string HandoffToAgent = "handoff.to_agent";
     public const string HandoffToBot = "handoff.to_bot";
+    public const string ConversationQueued = "conversation.queued";
     public const string ConversationAssigned = "conversation.assigned";
+    public const string ConversationTransferred = "conversation.transferred";
+    public const string ConversationOverflowed = "conversation.overflowed";
     public const string ConversationResolved = "conversation.resolved";
     public const string SlaWarning = "sla.warning";
     public const string SlaBreached = "sla.breached";

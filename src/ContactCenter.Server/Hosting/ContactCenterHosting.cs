@@ -1,4 +1,5 @@
 using ContactCenter.Core;
+using ContactCenter.Core.Routing;
 using ContactCenter.Server.Auth;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -20,6 +21,7 @@ public static class ContactCenterHosting
         await builder.AddContactCenterDatabaseAsync();
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
+        services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
 

@@ -1,0 +1,188 @@
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Storage;
+using Npgsql;
+
+namespace ContactCenter.Core.Routing;
+
+public sealed record ClockView(string Kind, DateTimeOffset? DueAt, double? RemainingSeconds, bool Paused, bool Warned, bool Breached);
+
+public sealed record WaitingConversation(
+    Guid ConversationId, Channel Channel, int Priority, DateTimeOffset WaitingSince, double WaitSeconds, int? AcceptSkillLevel, ClockView? Target);
+
+public sealed record AgentCounts(int Available, int Busy, int Away, int Offline);
+
+/// <param name="WithinTargetShare">Of the response targets decided today (answered, or breached; in the queue's time
+/// zone), the share answered within target; null when none was decided yet. A late answer counts once, as a miss.</param>
+public sealed record TodayStats(int Answered, int AnsweredWithinTarget, int Breached, double? WithinTargetShare);
+
+public sealed record BreachAlert(Guid ConversationId, string Kind, DateTimeOffset BreachedAt, string Status, string? Assignee);
+
+public sealed record QueueSnapshot(
+    string Name,
+    bool Open,
+    int Waiting,
+    double? OldestWaitSeconds,
+    IReadOnlyList<WaitingConversation> Conversations,
+    AgentCounts Agents,
+    TodayStats Today,
+    IReadOnlyList<BreachAlert> Alerts,
+    QueueDefinition Definition);
+
+/// <summary>The live view of queues for supervisors (GET /api/queues, the supervisor page), read from PostgreSQL.</summary>
+public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<QueueSnapshot>> SnapshotAsync(string? onlyQueue, int conversationLimit, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var queues = (await QueueStore.ListAsync(connection, ct)).Where(q => onlyQueue is null || q.Name == onlyQueue).ToList();
+        if (queues.Count == 0) return [];
+        var names = queues.Select(q => q.Name).ToArray();
+        var dayStarts = queues.Select(q => DayStart(q, now)).ToArray();
+
+        var counts = new Dictionary<string, (int Count, DateTimeOffset Oldest)>();
+        await using (var command = connection.Sql("""
+            select queue, count(*)::int, min(waiting_since) from queue_entries where queue = any($1) group by queue
+            """, names))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = (reader.GetInt32(1), reader.Instant(2));
+        }
+
+        var waiting = await WaitingAsync(connection, names, conversationLimit, now, ct);
+        var agents = await AgentsAsync(connection, ct);
+        var today = await TodayAsync(connection, names, dayStarts, ct);
+        var alerts = await AlertsAsync(connection, names, ct);
+
+        return queues.Select((q, i) =>
+        {
+            var hours = QueueStore.HoursOf(q.Definition);
+            var (count, oldest) = counts.GetValueOrDefault(q.Name);
+            var eligible = agents.Where(a => AssignmentPass.Qualifies(a.Skills, q.Definition.RequiredSkills, null)).ToList();
+            var (answered, within, breached, decided) = today.GetValueOrDefault(q.Name);
+            return new QueueSnapshot(
+                q.Name,
+                hours.IsOpen(now),
+                count,
+                count > 0 ? Math.Round((now - oldest).TotalSeconds, 3) : null,
+                waiting.GetValueOrDefault(q.Name, []).Select(w => w with
+                {
+                    Target = w.Target is { DueAt: { } due } target ? target with
+                    {
+                        RemainingSeconds = Math.Round(now < due ? hours.OpenTimeBetween(now, due).TotalSeconds : -(now - due).TotalSeconds, 3),
+                        Paused = !hours.IsOpen(now),
+                    } : w.Target,
+                }).ToList(),
+                new AgentCounts(
+                    eligible.Count(a => a.Status == AgentStatus.Available && a.HasRoom),
+                    eligible.Count(a => a.Status == AgentStatus.Available && !a.HasRoom),
+                    eligible.Count(a => a.Status == AgentStatus.Away),
+                    eligible.Count(a => a.Status == AgentStatus.Offline)),
+                new TodayStats(answered, within, breached, decided == 0 ? null : Math.Round((double)within / decided, 4)),
+                alerts.GetValueOrDefault(q.Name, []),
+                q.Definition);
+        }).ToList();
+    }
+
+    private static DateTimeOffset DayStart(RoutingQueue queue, DateTimeOffset now)
+    {
+        var zone = QueueStore.HoursOf(queue.Definition).TimeZone;
+        var local = TimeZoneInfo.ConvertTime(now, zone);
+        var midnight = local.Date;
+        return new DateTimeOffset(midnight, zone.GetUtcOffset(midnight));
+    }
+
+    private static async Task<Dictionary<string, List<WaitingConversation>>> WaitingAsync(
+        NpgsqlConnection connection, string[] queues, int limit, DateTimeOffset now, CancellationToken ct)
+    {
+        var map = new Dictionary<string, List<WaitingConversation>>();
+        if (limit <= 0) return map;
+        await using var command = connection.Sql("""
+            select e.queue, e.conversation_id, e.channel, e.priority, e.waiting_since, e.skill_level_cap,
+                   r.kind, r.due_at, r.warned_at is not null, r.breached_at is not null
+            from (select *, row_number() over (partition by queue order by rank desc, waiting_since) as n
+                  from queue_entries where queue = any($1)) e
+            left join response_clocks r on r.conversation_id = e.conversation_id and r.stopped_at is null and r.kind <> 'resolution'
+            where e.n <= $2
+            order by e.queue, e.n
+            """, queues, limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var since = reader.Instant(4);
+            var clockView = reader.IsDBNull(6) ? null
+                : new ClockView(reader.GetString(6), reader.NullableInstant(7), null, false, reader.GetBoolean(8), reader.GetBoolean(9));
+            var queue = reader.GetString(0);
+            if (!map.TryGetValue(queue, out var list)) map[queue] = list = [];
+            list.Add(new WaitingConversation(reader.GetGuid(1), ChannelNames.Parse(reader.GetString(2)), reader.GetInt32(3), since,
+                Math.Round((now - since).TotalSeconds, 3), reader.Nullable<int?>(5), clockView));
+        }
+
+        return map;
+    }
+
+    private sealed record AgentState(string Status, Dictionary<string, int> Skills, bool HasRoom);
+
+    private static async Task<List<AgentState>> AgentsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var rows = new List<(string Id, string Status, string Skills, string Capacity)>();
+        await using (var command = connection.Sql("select id, status, skills, capacity from agents"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        var loads = await AgentStore.LoadsAsync(connection, rows.Select(r => r.Id).ToArray(), ct);
+        return rows.Select(r =>
+        {
+            var capacity = AgentStore.ParseLevels(r.Capacity);
+            var room = CapacityBuckets.All.Any(b => capacity.GetValueOrDefault(b) > loads.GetValueOrDefault((r.Id, b)));
+            return new AgentState(r.Status, AgentStore.ParseLevels(r.Skills), room);
+        }).ToList();
+    }
+
+    private static async Task<Dictionary<string, (int, int, int, int)>> TodayAsync(
+        NpgsqlConnection connection, string[] queues, DateTimeOffset[] dayStarts, CancellationToken ct)
+    {
+        // Response targets decided today: answered today, or breached today. Clocks start at most a couple of
+        // days before they are decided, which bounds the scan by the (queue, started_at) index.
+        await using var command = connection.Sql("""
+            with d (queue, day_start) as (select * from unnest($1::text[], $2::timestamptz[]))
+            select d.queue,
+                   count(*) filter (where r.stop_reason = 'answered' and r.stopped_at >= d.day_start)::int,
+                   count(*) filter (where r.stop_reason = 'answered' and r.stopped_at >= d.day_start and r.breached_at is null
+                                    and (r.due_at is null or r.stopped_at <= r.due_at))::int,
+                   count(*) filter (where r.breached_at >= d.day_start)::int,
+                   count(*)::int
+            from d join response_clocks r on r.queue = d.queue and r.kind <> 'resolution' and r.started_at >= d.day_start - interval '3 days'
+            where (r.stop_reason = 'answered' and r.stopped_at >= d.day_start) or r.breached_at >= d.day_start
+            group by d.queue
+            """, queues, dayStarts.Select(d => d.UtcDateTime).ToArray());
+        var map = new Dictionary<string, (int, int, int, int)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            map[reader.GetString(0)] = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
+        return map;
+    }
+
+    private static async Task<Dictionary<string, List<BreachAlert>>> AlertsAsync(NpgsqlConnection connection, string[] queues, CancellationToken ct)
+    {
+        await using var command = connection.Sql("""
+            select c.queue, r.conversation_id, r.kind, r.breached_at, c.status, c.assignee
+            from response_clocks r join conversations c on c.id = r.conversation_id
+            where r.breached_at is not null and r.stopped_at is null and c.closed_at is null and c.queue = any($1)
+            order by r.breached_at desc
+            limit 200
+            """, queues);
+        var map = new Dictionary<string, List<BreachAlert>>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var queue = reader.GetString(0);
+            if (!map.TryGetValue(queue, out var list)) map[queue] = list = [];
+            list.Add(new BreachAlert(reader.GetGuid(1), reader.GetString(2), reader.Instant(3), reader.GetString(4), reader.Nullable<string>(5)));
+        }
+
+        return map;
+    }
+}

@@ -1,0 +1,96 @@
+using ContactCenter.Core.Routing;
+using ContactCenter.Core.Scheduling;
+using ContactCenter.Server.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ContactCenter.Server.Api;
+
+/// <summary>A queue definition as the admin API takes it (POST carries the name too).</summary>
+public sealed record QueueRequest(
+    string? Name,
+    int? Priority,
+    Dictionary<string, int>? RequiredSkills,
+    BusinessHoursDefinition? BusinessHours,
+    TargetOverrides? Targets,
+    List<QueueStep>? Steps,
+    EscalationDefinition? Escalation)
+{
+    public QueueDefinition ToDefinition() => QueueStore.Normalize(new QueueDefinition
+    {
+        Priority = Priority ?? 0,
+        RequiredSkills = RequiredSkills ?? [],
+        BusinessHours = BusinessHours,
+        Targets = Targets,
+        Steps = Steps ?? [],
+        Escalation = Escalation,
+    });
+}
+
+public static class QueuesApi
+{
+    public const int DefaultConversationLimit = 50;
+
+    public static IEndpointRouteBuilder MapQueuesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/queues").WithTags("Queues").RequireAuthorization(Policies.Agent);
+        api.MapGet("", ListAsync)
+            .WithSummary("Every queue live: waiting, oldest wait, each waiting conversation's time to target, agents by state, today's share within target, breach alerts");
+        api.MapGet("/{name}", GetAsync).WithSummary("One queue live");
+        api.MapPost("", CreateAsync).RequireAuthorization(Policies.Admin).WithSummary("Create a queue (admin)");
+        api.MapPut("/{name}", ReplaceAsync).RequireAuthorization(Policies.Admin).WithSummary("Create or replace a queue's definition (admin)");
+        api.MapDelete("/{name}", DeleteAsync).RequireAuthorization(Policies.Admin).WithSummary("Delete an empty queue (admin)");
+        return app;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<QueueSnapshot>>, ProblemHttpResult>> ListAsync(
+        int? limit, QueueMonitor monitor, CancellationToken ct)
+    {
+        if (limit is < 0 or > 1000) return Problems.BadRequest("Query 'limit' (waiting conversations listed per queue) must be between 0 and 1000.");
+        return TypedResults.Ok(await monitor.SnapshotAsync(null, limit ?? DefaultConversationLimit, ct));
+    }
+
+    private static async Task<Results<Ok<QueueSnapshot>, ProblemHttpResult>> GetAsync(
+        string name, int? limit, QueueMonitor monitor, CancellationToken ct)
+    {
+        if (limit is < 0 or > 1000) return Problems.BadRequest("Query 'limit' (waiting conversations listed) must be between 0 and 1000.");
+        var snapshot = await monitor.SnapshotAsync(name, limit ?? DefaultConversationLimit, ct);
+        return snapshot.Count == 1 ? TypedResults.Ok(snapshot[0]) : Problems.NotFound($"No queue '{name}'.");
+    }
+
+    private static async Task<Results<Created<QueueSnapshot>, ProblemHttpResult>> CreateAsync(
+        QueueRequest? request, QueueStore queues, QueueMonitor monitor, CancellationToken ct)
+    {
+        if (request?.Name is not { } name) return Problems.BadRequest("Body must have a 'name'.");
+        var definition = request.ToDefinition();
+        if (Invalid(name, definition) is { } problem) return problem;
+        var (result, _) = await queues.SaveAsync(name, definition, replace: false, ct);
+        if (result == QueueSaveResult.Conflict) return Problems.Conflict("Queue exists", $"Queue '{name}' already exists; replace it with PUT /api/queues/{name}.");
+        return TypedResults.Created($"/api/queues/{name}", (await monitor.SnapshotAsync(name, 0, ct))[0]);
+    }
+
+    private static async Task<Results<Ok<QueueSnapshot>, Created<QueueSnapshot>, ProblemHttpResult>> ReplaceAsync(
+        string name, QueueRequest? request, QueueStore queues, QueueMonitor monitor, CancellationToken ct)
+    {
+        if (request is null) return Problems.BadRequest("Body must be a queue definition.");
+        if (request.Name is { } other && other != name) return Problems.BadRequest("'name' in the body differs from the URL; a queue cannot be renamed.");
+        var definition = request.ToDefinition();
+        if (Invalid(name, definition) is { } problem) return problem;
+        var (result, _) = await queues.SaveAsync(name, definition, replace: true, ct);
+        var snapshot = (await monitor.SnapshotAsync(name, 0, ct))[0];
+        return result == QueueSaveResult.Created ? TypedResults.Created($"/api/queues/{name}", snapshot) : TypedResults.Ok(snapshot);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, QueueStore queues, CancellationToken ct) =>
+        await queues.DeleteAsync(name, ct) switch
+        {
+            null => Problems.NotFound($"No queue '{name}'."),
+            false => Problems.Conflict("Queue not empty", $"Conversations wait in '{name}'; transfer them first."),
+            true => TypedResults.NoContent(),
+        };
+
+    private static ProblemHttpResult? Invalid(string name, QueueDefinition definition) =>
+        RoutingValidation.Queue(name, definition).ToList() is { Count: > 0 } errors
+            ? TypedResults.Problem(string.Join(" ", errors), statusCode: 400, title: "Invalid queue",
+                extensions: new Dictionary<string, object?> { ["errors"] = errors })
+            : null;
+}
