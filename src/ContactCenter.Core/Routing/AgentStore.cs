@@ -142,7 +142,7 @@ public sealed class AgentStore(NpgsqlDataSource db, IOptions<RoutingOptions> opt
             select assignee, {BucketSql}, count(*)::int from conversations
             where closed_at is null and assignee = any($1)
             group by 1, 2
-            """, agentIds);
+            """, (object)agentIds);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) loads[(reader.GetString(0), reader.GetString(1))] = reader.GetInt32(2);
         return loads;

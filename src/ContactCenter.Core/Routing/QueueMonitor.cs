@@ -43,7 +43,7 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         var counts = new Dictionary<string, (int Count, DateTimeOffset Oldest)>();
         await using (var command = connection.Sql("""
             select queue, count(*)::int, min(waiting_since) from queue_entries where queue = any($1) group by queue
-            """, names))
+            """, (object)names))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = (reader.GetInt32(1), reader.Instant(2));
@@ -173,7 +173,7 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
             where r.breached_at is not null and r.stopped_at is null and c.closed_at is null and c.queue = any($1)
             order by r.breached_at desc
             limit 200
-            """, queues);
+            """, (object)queues);
         var map = new Dictionary<string, List<BreachAlert>>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

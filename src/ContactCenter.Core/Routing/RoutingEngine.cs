@@ -198,7 +198,7 @@ public sealed partial class RoutingEngine(
         string? status = null;
         var capacity = 0;
         var bucket = CapacityBuckets.For(conversation.Channel);
-        await using (var command = connection.Sql("select id, status, capacity from agents where id = any($1) order by id for update", ids))
+        await using (var command = connection.Sql("select id, status, capacity from agents where id = any($1) order by id for update", (object)ids))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))

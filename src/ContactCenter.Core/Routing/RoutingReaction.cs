@@ -3,6 +3,7 @@ using ContactCenter.Core.Reactions;
 using ContactCenter.Core.ResponseTargets;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -21,13 +22,16 @@ namespace ContactCenter.Core.Routing;
 /// </summary>
 public sealed class RoutingReaction(
     NpgsqlDataSource db,
-    RoutingEngine engine,
-    ResponseClocks clocks,
+    IServiceProvider services,
     IEnumerable<IConversationOwner> owners,
     IOptions<RoutingOptions> options,
     TimeProvider clock) : ITimelineReaction
 {
     private readonly IConversationOwner[] _owners = owners.ToArray();
+    // Resolved on first use: the engine writes timeline events, and the timeline store needs the reaction
+    // registry (which lists this reaction) to know which events create reaction work.
+    private RoutingEngine Engine => services.GetRequiredService<RoutingEngine>();
+    private ResponseClocks Clocks => services.GetRequiredService<ResponseClocks>();
 
     public IReadOnlySet<string> EventTypes { get; } = new HashSet<string>
     {
@@ -66,23 +70,23 @@ public sealed class RoutingReaction(
                  && options.Value.AutoQueues(conversation.Channel) && !_owners.Any(o => o.Claims(conversation.Channel, conversation.Id)))
         {
             var queue = await QueueStore.EnsureAsync(connection, options.Value.QueueFor(conversation.Channel), now, ct);
-            await engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", now, after, ct);
+            await Engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", now, after, ct);
         }
         else
         {
             var queue = conversation.Queue is null ? null : await QueueStore.GetAsync(connection, conversation.Queue, ct);
-            after.Clocks.AddRange(await clocks.ReconcileAsync(connection, conversation, queue, null, ct));
+            after.Clocks.AddRange(await Clocks.ReconcileAsync(connection, conversation, queue, null, ct));
         }
 
         await tx.CommitAsync(ct);
-        engine.Schedule(after);
+        Engine.Schedule(after);
     }
 
     /// <summary>A closed conversation: out of its queue, clocks stopped, its agent idle from now and given room.</summary>
     private async Task ReleaseAsync(NpgsqlConnection connection, LockedConversation conversation, CancellationToken ct)
     {
         await QueueEntries.RemoveAsync(connection, conversation.Id, ct);
-        await clocks.ReconcileAsync(connection, conversation, null, null, ct);
+        await Clocks.ReconcileAsync(connection, conversation, null, null, ct);
         if (conversation.Assignee is { } agent)
             await connection.Sql("update agents set idle_since = greatest(idle_since, $2) where id = $1", agent, conversation.ClosedAt!.Value)
                 .ExecuteNonQueryAsync(ct);
