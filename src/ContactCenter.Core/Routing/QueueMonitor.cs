@@ -41,12 +41,21 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         var dayStarts = queues.Select(q => DayStart(q, now)).ToArray();
 
         var counts = new Dictionary<string, (int Count, DateTimeOffset Oldest)>();
+        var buckets = new Dictionary<string, List<string>>();
         await using (var command = connection.Sql("""
-            select queue, count(*)::int, min(waiting_since) from queue_entries where queue = any($1) group by queue
+            select queue, bucket, count(*)::int, min(waiting_since) from queue_entries where queue = any($1) group by queue, bucket
             """, (object)names))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = (reader.GetInt32(1), reader.Instant(2));
+            while (await reader.ReadAsync(ct))
+            {
+                var queue = reader.GetString(0);
+                var (count, oldest) = counts.GetValueOrDefault(queue, (0, DateTimeOffset.MaxValue));
+                var since = reader.Instant(3);
+                counts[queue] = (count + reader.GetInt32(2), since < oldest ? since : oldest);
+                if (!buckets.TryGetValue(queue, out var list)) buckets[queue] = list = [];
+                list.Add(reader.GetString(1));
+            }
         }
 
         var waiting = await WaitingAsync(connection, names, conversationLimit, now, ct);
@@ -59,6 +68,8 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
             var hours = QueueStore.HoursOf(q.Definition);
             var (count, oldest) = counts.GetValueOrDefault(q.Name);
             var eligible = agents.Where(a => AssignmentPass.Qualifies(a.Skills, q.Definition.RequiredSkills, null)).ToList();
+            // Busy means no room for the kinds of conversation waiting here (any kind when none waits).
+            var kinds = buckets.GetValueOrDefault(q.Name) ?? [.. CapacityBuckets.All];
             var (answered, within, breached, decided) = today.GetValueOrDefault(q.Name);
             return new QueueSnapshot(
                 q.Name,
@@ -74,8 +85,8 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
                     } : w.Target,
                 }).ToList(),
                 new AgentCounts(
-                    eligible.Count(a => a.Status == AgentStatus.Available && a.HasRoom),
-                    eligible.Count(a => a.Status == AgentStatus.Available && !a.HasRoom),
+                    eligible.Count(a => a.Status == AgentStatus.Available && a.HasRoom(kinds)),
+                    eligible.Count(a => a.Status == AgentStatus.Available && !a.HasRoom(kinds)),
                     eligible.Count(a => a.Status == AgentStatus.Away),
                     eligible.Count(a => a.Status == AgentStatus.Offline)),
                 new TodayStats(answered, within, breached, decided == 0 ? null : Math.Round((double)within / decided, 4)),
@@ -121,7 +132,10 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         return map;
     }
 
-    private sealed record AgentState(string Status, Dictionary<string, int> Skills, bool HasRoom);
+    private sealed record AgentState(string Status, Dictionary<string, int> Skills, HashSet<string> RoomIn)
+    {
+        public bool HasRoom(IEnumerable<string> buckets) => buckets.Any(RoomIn.Contains);
+    }
 
     private static async Task<List<AgentState>> AgentsAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -136,7 +150,7 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         return rows.Select(r =>
         {
             var capacity = AgentStore.ParseLevels(r.Capacity);
-            var room = CapacityBuckets.All.Any(b => capacity.GetValueOrDefault(b) > loads.GetValueOrDefault((r.Id, b)));
+            var room = CapacityBuckets.All.Where(b => capacity.GetValueOrDefault(b) > loads.GetValueOrDefault((r.Id, b))).ToHashSet();
             return new AgentState(r.Status, AgentStore.ParseLevels(r.Skills), room);
         }).ToList();
     }
