@@ -77,6 +77,8 @@ public sealed class ChannelRouting
 public sealed class RoutingOptions
 {
     public string DefaultQueue { get; set; } = "general";
+    /// <summary>Off: no channel queues new conversations by itself unless its own <c>AutoQueue</c> says so.</summary>
+    public bool AutoQueue { get; set; } = true;
     /// <summary>Per channel name: auto-queueing and the default queue. Voice is never auto-queued (the IVR enqueues calls).</summary>
     public Dictionary<string, ChannelRouting> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Queues created at start-up when missing; the admin API manages them afterwards.</summary>
@@ -92,7 +94,7 @@ public sealed class RoutingOptions
         DefaultCapacity.TryGetValue(bucket, out var value) ? value : bucket == CapacityBuckets.Voice ? 1 : 3;
 
     public bool AutoQueues(Channel channel) =>
-        Channels.TryGetValue(channel.ToName(), out var c) && c.AutoQueue is { } set ? set : channel.IsMessaging();
+        Channels.TryGetValue(channel.ToName(), out var c) && c.AutoQueue is { } set ? set : AutoQueue && channel.IsMessaging();
 
     public string QueueFor(Channel channel) =>
         Channels.TryGetValue(channel.ToName(), out var c) && !string.IsNullOrWhiteSpace(c.Queue) ? c.Queue : DefaultQueue;

@@ -34,6 +34,8 @@ public sealed class ContactCenterApp(
             ["Jobs:WorkerCount"] = "4",
             ["Reactions:PollInterval"] = "00:00:01",
             ["Outbox:RetryBaseDelay"] = "00:00:00.200",
+            // New conversations stay as the inbox wrote them; routing tests turn queueing on in their fixture.
+            ["Routing:AutoQueue"] = "false",
             ["Auth:ApiKeys:0:Name"] = "Test agent",
             ["Auth:ApiKeys:0:Key"] = AgentKey,
             ["Auth:ApiKeys:0:Role"] = "agent",

@@ -19,6 +19,7 @@ public class RoutingFixture : AppFixture
         ["Sla:Targets:webchat:NextResponse"] = "00:00:03",
         ["Sla:Targets:webchat:Resolution"] = "01:00:00",
         ["Routing:SweepInterval"] = "00:00:01",
+        ["Routing:AutoQueue"] = "true",
     };
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<IChannelSender>(Sender);
