@@ -18,6 +18,7 @@ app.MapConversationsApi();
 app.MapRoutingApi();
 app.MapAgentsApi();
 app.MapQueuesApi();
+app.MapSupervisorPage();
 
 app.Run();
 return 0;

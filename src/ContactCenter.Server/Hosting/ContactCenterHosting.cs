@@ -22,6 +22,8 @@ public static class ContactCenterHosting
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
         services.AddContactCenterRouting(builder.Configuration);
+        services.AddSingleton<LiveFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
 

@@ -5,6 +5,7 @@ using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Storage;
 using ContactCenter.Tests.Foundation;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace ContactCenter.Tests.Routing;
 
@@ -80,9 +81,41 @@ public static class RoutingKit
     public static async Task<JsonNode> WaitForEventAsync(this ContactCenterApp app, Guid id, string type, TimeSpan? timeout = null)
     {
         JsonNode? found = null;
-        await TestSupport.EventuallyAsync(async () => (found = (await app.EventsAsync(id, type)).FirstOrDefault()) is not null,
-            $"conversation {id} has {type}", timeout);
+        try
+        {
+            await TestSupport.EventuallyAsync(async () => (found = (await app.EventsAsync(id, type)).FirstOrDefault()) is not null,
+                $"conversation {id} has {type}", timeout);
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{await DiagnoseAsync(app, id)}");
+        }
+
         return found!;
+    }
+
+    /// <summary>What the database holds about a conversation's routing, for failure messages.</summary>
+    public static async Task<string> DiagnoseAsync(ContactCenterApp app, Guid id)
+    {
+        await using var db = NpgsqlDataSource.Create(app.ConnectionString);
+        await using var connection = await db.OpenConnectionAsync();
+        var lines = new List<string> { $"now {DateTimeOffset.UtcNow:O}" };
+        foreach (var sql in new[]
+        {
+            $"select id, type, recorded_at, data::text from timeline_events where conversation_id = '{id}' order by id",
+            $"select id, kind, started_by, started_at, warn_at, due_at, next_check_at, lease_until, stopped_at, stop_reason, warned_at, breached_at from response_clocks where conversation_id = '{id}'",
+            $"select status, queue, assignee, priority from conversations where id = '{id}'",
+            "select event_id, attempts, claimed_until, last_error from pending_reactions",
+        })
+        {
+            await using var command = connection.Sql(sql);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                lines.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        lines.Add(await JobDiagnostics.DescribeAsync(db));
+        return string.Join("\n", lines);
     }
 
     public static string? Assignee(this JsonNode conversation) => conversation["assignee"]?.GetValue<string>();
