@@ -30,6 +30,17 @@ public sealed partial class ClockChecks(
     TimeProvider clock,
     ILogger<ClockChecks> log)
 {
+    /// <summary>
+    /// The Hangfire job (Hangfire mode). Hangfire keeps schedule times in whole seconds, so a job can start up
+    /// to a second before <paramref name="dueAt"/>: it waits out the rest before checking.
+    /// </summary>
+    public async Task<string> CheckWhenDueAsync(long clockId, DateTimeOffset dueAt, CancellationToken ct)
+    {
+        var early = dueAt - clock.GetUtcNow();
+        if (early > TimeSpan.Zero && early < TimeSpan.FromSeconds(5)) await Task.Delay(early, clock, ct);
+        return await CheckAsync(clockId, ct);
+    }
+
     public async Task<string> CheckAsync(long clockId, CancellationToken ct)
     {
         var after = new RoutingEngine.AfterCommit();

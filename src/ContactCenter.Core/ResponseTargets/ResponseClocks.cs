@@ -152,7 +152,7 @@ public sealed class ResponseClocks(NpgsqlDataSource db, IOptions<SlaOptions> opt
             foreach (var at in new[] { c.WarnAt, c.DueAt })
             {
                 if (at is { } when)
-                    jobs.Schedule<ClockChecks>(checks => checks.CheckAsync(c.Id, CancellationToken.None), when - now);
+                    jobs.Schedule<ClockChecks>(checks => checks.CheckWhenDueAsync(c.Id, when, CancellationToken.None), when - now);
             }
         }
     }

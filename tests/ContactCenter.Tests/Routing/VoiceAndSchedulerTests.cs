@@ -11,7 +11,7 @@ public sealed class HangfireClocksFixture : RoutingFixture
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
         ["Sla:Scheduler"] = "Hangfire",
-        ["Sla:Targets:voice:FirstResponse"] = "00:00:03",
+        ["Sla:Targets:voice:FirstResponse"] = "00:00:06",
     };
 }
 
@@ -31,13 +31,13 @@ public class VoiceAndSchedulerTests(HangfireClocksFixture fx) : IClassFixture<Ha
         await fx.App.CreateAgentAsync(ContactCenterApp.AgentId, capacity: new { voice = 1, messaging = 0 });
         var routing = fx.App.Service<RoutingEngine>();
 
-        // Caller 1 waits and nobody answers: the voice clock (3 s here, 20 s by default) breaches.
+        // Caller 1 waits and nobody answers: the voice clock (6 s here, 20 s by default) breaches.
         var unanswered = (await CallEventAsync("+14155550181", "CA1", TimelineEventTypes.CallStarted)).ConversationId!.Value;
         Assert.IsType<RoutingOutcome.Done>(await routing.EnqueueAsync(unanswered, "phones", null, "ivr: sales", CancellationToken.None));
         var queued = await CallEventAsync("+14155550181", "CA1", TimelineEventTypes.CallQueued);
         var breach = await fx.App.WaitForEventAsync(unanswered, "sla.breached", TimeSpan.FromSeconds(20));
         Assert.Equal(queued.EventId, breach["data"]!["startedBy"]!.GetValue<long>());
-        Assert.Equal(3, breach["data"]!["targetSeconds"]!.GetValue<double>());
+        Assert.Equal(6, breach["data"]!["targetSeconds"]!.GetValue<double>());
 
         // Caller 2 is connected in time: no breach, first response within target.
         var answered = (await CallEventAsync("+14155550182", "CA2", TimelineEventTypes.CallStarted)).ConversationId!.Value;
@@ -51,7 +51,7 @@ public class VoiceAndSchedulerTests(HangfireClocksFixture fx) : IClassFixture<Ha
 
         await TestSupport.EventuallyAsync(async () => (await fx.App.ClocksAsync(answered))
             .Any(c => c["kind"]!.GetValue<string>() == "first_response" && c["stopReason"]?.GetValue<string>() == "answered"), "call.connected stopped the clock");
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(TimeSpan.FromSeconds(7));
         Assert.Empty(await fx.App.EventsAsync(answered, "sla.breached"));
         var clock = (await fx.App.ClocksAsync(answered)).Single(c => c["kind"]!.GetValue<string>() == "first_response");
         Assert.True(clock["withinTarget"]!.GetValue<bool>());
