@@ -1,3 +1,4 @@
+using ContactCenter.Channels.Twilio;
 using ContactCenter.Server.Api;
 using ContactCenter.Server.Commands;
 using ContactCenter.Server.Hosting;
@@ -15,6 +16,7 @@ app.MapLoginPages();
 app.MapJobsDashboard();
 app.MapCustomersApi();
 app.MapConversationsApi();
+app.MapTwilioWebhooks();
 
 app.Run();
 return 0;

@@ -1,3 +1,4 @@
+using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using ContactCenter.Server.Auth;
 using Microsoft.AspNetCore.DataProtection;
@@ -22,6 +23,7 @@ public static class ContactCenterHosting
         services.AddContactCenterCore(builder.Configuration);
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddTwilioChannel(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorHandler>();
