@@ -31,12 +31,15 @@ public sealed class TwilioSignature(string authToken)
     /// </summary>
     public bool IsValid(string url, IEnumerable<KeyValuePair<string, StringValues>>? parameters, string? signature)
     {
-        if (!TryDecode(signature, out var provided)) return false;
+        if (string.IsNullOrWhiteSpace(signature) || signature.Length > 64) return false;
+        // The canonical Base64 text is compared, as Twilio's own validators do: a variant spelling of the same
+        // bytes (non-zero padding bits) is not what Twilio sends.
+        var provided = Encoding.ASCII.GetBytes(signature.Trim());
         var materialized = parameters?.ToList();
         var valid = false;
         // Every form is checked (no early exit), so the time taken does not say which form came closest.
         foreach (var form in UrlForms(url))
-            valid |= CryptographicOperations.FixedTimeEquals(Hash(_key, form, materialized), provided);
+            valid |= CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Convert.ToBase64String(Hash(_key, form, materialized))), provided);
         return valid;
     }
 
@@ -72,16 +75,6 @@ public sealed class TwilioSignature(string authToken)
         }
 
         return HMACSHA1.HashData(key, Encoding.UTF8.GetBytes(data.ToString()));
-    }
-
-    private static bool TryDecode(string? signature, out byte[] bytes)
-    {
-        bytes = [];
-        if (string.IsNullOrWhiteSpace(signature) || signature.Length > 100) return false;
-        var buffer = new byte[75];
-        if (!Convert.TryFromBase64String(signature.Trim(), buffer, out var written)) return false;
-        bytes = buffer[..written];
-        return true;
     }
 
     /// <summary>The URL as given and with its default port toggled (added when absent, removed when present).</summary>
