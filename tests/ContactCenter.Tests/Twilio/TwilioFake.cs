@@ -51,6 +51,19 @@ public sealed class TwilioFake : IDisposable
 
     private ResponseMessage Handle(IRequestMessage request)
     {
+        try
+        {
+            return Answer(request);
+        }
+        catch (Exception e)
+        {
+            // Shows up as the message's error, instead of WireMock's bare 500.
+            return Json(599, new { code = 0, message = "The fake failed: " + e, status = 599 });
+        }
+    }
+
+    private ResponseMessage Answer(IRequestMessage request)
+    {
         var authorization = request.Headers?.TryGetValue("Authorization", out var values) == true ? values.ToString() : null;
         Calls.Enqueue(new TwilioCall(request.Path, authorization, QueryHelpers.ParseQuery(request.Body ?? "")));
         if (authorization != ExpectedAuthorization)
@@ -67,9 +80,9 @@ public sealed class TwilioFake : IDisposable
         {
             sid,
             status = "queued",
-            to = form["To"].ToString(),
-            from = form["From"].ToString(),
-            body = form["Body"].ToString(),
+            to = form.GetValueOrDefault("To").ToString(),
+            from = form.GetValueOrDefault("From").ToString(),
+            body = form.GetValueOrDefault("Body").ToString(),
             error_code = (int?)null,
             error_message = (string?)null,
             date_created = DateTimeOffset.UtcNow.ToString("R"),

@@ -12,6 +12,9 @@ public class TwilioFixture : AppFixture
     public const string CompanyNumber = "+15005550006";
     public const string WhatsAppSender = "+14155238886";
 
+    /// <summary>Generous: a loaded test machine must not turn a slow first answer into a retry.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+
     public TwilioFake Twilio { get; } = new();
 
     protected virtual string? PublicBaseUrl => PublicBase;
@@ -24,7 +27,7 @@ public class TwilioFixture : AppFixture
         ["Twilio:PhoneNumber"] = CompanyNumber,
         ["Twilio:WhatsAppNumber"] = "whatsapp:" + WhatsAppSender,
         ["Twilio:PublicBaseUrl"] = PublicBaseUrl,
-        ["Twilio:RequestTimeout"] = "00:00:02",
+        ["Twilio:RequestTimeout"] = RequestTimeout.ToString(),
         ["Outbox:MaxAttempts"] = "4",
         ["Outbox:RetryBaseDelay"] = "00:00:00.100",
     };
