@@ -3,10 +3,14 @@ extern alias server;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using ContactCenter.Channels.Twilio;
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Inbound;
 using ContactCenter.Core.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ContactCenter.Bench;
@@ -14,7 +18,8 @@ namespace ContactCenter.Bench;
 /// <summary>
 /// Issue 3: signed Twilio messaging webhooks (SMS form posts as Twilio sends them) through the whole service
 /// on Kestrel over loopback HTTP: signature check, parsing, the core inbound path, the TwiML answer. Measured at
-/// increasing concurrency, each level beside the bare single-INSERT baseline in the same run.
+/// increasing concurrency, each level beside the bare single-INSERT baseline and the service's Inbox called
+/// directly (what the webhook adds on top of it), in the same run.
 /// </summary>
 public static class TwilioMessagingScenario
 {
@@ -36,6 +41,8 @@ public static class TwilioMessagingScenario
             BaseAddress = new Uri($"http://127.0.0.1:{port}"),
         };
 
+        // The service's own Inbox: the same call the webhook makes, without HTTP, signature and parsing.
+        var inbox = service.Services.GetRequiredService<Inbox>();
         var run = Guid.NewGuid().ToString("N")[..8];
         var customerIds = Enumerable.Range(0, customers).Select(_ => Guid.NewGuid()).ToArray();
         // Warm-up: every customer writes once (so the measured messages land in open conversations, the
@@ -52,10 +59,13 @@ public static class TwilioMessagingScenario
             var messages = Prepare(level, events, customers);
             var baseline = await Measure.RunAsync($"bare single INSERT, c={concurrency}", events, concurrency,
                 i => InboundScenario.BaselineAsync(dataSource, customerIds, level, i));
+            var core = await Measure.RunAsync($"core Inbox path only, c={concurrency}", events, concurrency,
+                i => inbox.ReceiveAsync(CoreEvent($"core{level}", i, customers), CancellationToken.None));
             var webhook = await Measure.RunAsync($"signed webhook → stored, c={concurrency}", events, concurrency,
                 i => PostAsync(http, messages[i]));
             sent += events;
             Console.WriteLine(baseline);
+            Console.WriteLine(core);
             Console.WriteLine(webhook);
             Console.WriteLine($"  webhook / baseline throughput {webhook.PerSecond / baseline.PerSecond:P0}; p50 x{webhook.P50 / baseline.P50:N1}, p99 x{webhook.P99 / baseline.P99:N1}");
         }
@@ -88,6 +98,18 @@ public static class TwilioMessagingScenario
             var body = new FormUrlEncodedContent(form).ReadAsByteArrayAsync().GetAwaiter().GetResult();
             return (body, TwilioSignature.Compute(AuthToken, PublicBase + Path, form));
         }).ToArray();
+
+    private static InboundEvent CoreEvent(string run, int i, int customers) => new()
+    {
+        Channel = Channel.Sms,
+        Address = $"+1415555{i % customers:D4}",
+        Provider = "twilio",
+        ProviderEventId = $"SM{run}{i:D8}",
+        OccurredAt = DateTimeOffset.UtcNow,
+        Text = $"Hello, this is message {i}. Where is my order?",
+        CompanyAddress = "+18005551212",
+        Data = new JsonObject { ["to"] = "+18005551212", ["segments"] = 1 },
+    };
 
     private static async Task PostAsync(HttpClient http, (byte[] Body, string Signature) message)
     {

@@ -5,10 +5,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Channels.Twilio;
 
-public static class TwilioChannel
+public static partial class TwilioChannel
 {
     /// <summary>Twilio options, the REST client, and the SMS/WhatsApp sender for the outbox.</summary>
     public static IServiceCollection AddTwilioChannel(this IServiceCollection services, IConfiguration configuration)
@@ -36,6 +38,17 @@ public static class TwilioChannel
             .AllowAnonymous()
             .ExcludeFromDescription();
         twilio.MapMessagingWebhooks();
+
+        var settings = app.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value;
+        var log = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TwilioChannel));
+        if (!settings.HasCredentials) LogNotConfigured(log);
+        else if (settings.PublicBase is null) LogNoPublicUrl(log);
         return twilio;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Twilio is not configured (Twilio:AccountSid, Twilio:AuthToken): its webhooks answer 403 and SMS/WhatsApp replies are refused")]
+    private static partial void LogNotConfigured(ILogger log);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Twilio:PublicBaseUrl is not set: webhook signatures are checked against the request's own Host, which fails behind a proxy, and messages are sent without a status callback")]
+    private static partial void LogNoPublicUrl(ILogger log);
 }

@@ -66,8 +66,8 @@ public sealed partial class TwilioMessagingSender(
     {
         if (result.Error is not { } error)
         {
-            var sid = result.Resource?["sid"]?.GetValue<string>();
-            var status = result.Resource?["status"]?.GetValue<string>() ?? DeliveryStatus.Queued;
+            var sid = Text(result.Resource, "sid");
+            var status = Text(result.Resource, "status") ?? DeliveryStatus.Queued;
             // Without a sid the message cannot be told apart from others; sending again could send it twice.
             return string.IsNullOrEmpty(sid)
                 ? new SendOutcome.Permanent("invalid-response", "Twilio accepted the request but answered without a message sid.")
@@ -129,6 +129,9 @@ public sealed partial class TwilioMessagingSender(
             : address;
         return whatsapp ? InboundMessageParser.WhatsAppPrefix + bare : bare;
     }
+
+    private static string? Text(System.Text.Json.Nodes.JsonObject? json, string name) =>
+        json?[name] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
