@@ -232,6 +232,18 @@ public class TwilioOutboundTests(TwilioFixture fx) : IClassFixture<TwilioFixture
     }
 
     [Fact]
+    public async Task AnUnsubscribedFailureByCallbackOptsOutToo()
+    {
+        await fx.ReceiveAsync(TwilioRequests.Sms("hi"));
+        var (conversation, message) = await ReplyAsync("sms", new { text = "Queued, then refused" });
+        var sid = (await WaitForStatusAsync(conversation, message, "queued"))["providerMessageId"]!.GetValue<string>();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await fx.PostStatusAsync(message, sid, "failed", errorCode: "21610")).StatusCode);
+        Assert.Equal("failed", (await fx.App.Agent().GetJsonAsync($"/api/conversations/{conversation}/messages/{message}"))["status"]!.GetValue<string>());
+        Assert.True((await fx.CustomerAsync("sms", TwilioRequests.Customer))["identities"]![0]!["optedOut"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task StatusCallbacksNeedASignatureToo()
     {
         await fx.ReceiveAsync(TwilioRequests.Sms("hi"));
