@@ -35,6 +35,15 @@ public class TwilioFixture : AppFixture
     /// <summary>The base URL Twilio signs requests for.</summary>
     public string SigningBase => PublicBaseUrl ?? "http://localhost";
 
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        // One call through the service's REST client to the fake, so neither side's first-call start-up (JIT,
+        // connections) lands inside a test's request timeout on a busy machine.
+        await App.Service<TwilioRestClient>().CreateMessageAsync([new("To", "+15005550001"), new("Body", "warm-up")], CancellationToken.None);
+        Twilio.Reset();
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
