@@ -1,3 +1,5 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
 using ContactCenter.Core;
 using ContactCenter.Server.Auth;
 using Microsoft.AspNetCore.DataProtection;
@@ -22,6 +24,8 @@ public static class ContactCenterHosting
         services.AddContactCenterCore(builder.Configuration);
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddTelegramChannel(builder.Configuration);
+        services.AddMetaChannel(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorHandler>();
