@@ -81,6 +81,9 @@ public sealed class LocalPostgres : IAsyncDisposable
     {
         foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), ThrowawayPrefix + "*"))
         {
+            // A young folder may be another test run's cluster that is still being initialized (no server yet):
+            // deleting it would pull the data directory from under its initdb.
+            if (Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-30)) continue;
             if (RunningPort(Path.Combine(folder, "pgdata")) is null) TryDelete(folder);
         }
     }
