@@ -40,7 +40,9 @@ public sealed class LocalPostgres : IAsyncDisposable
     public string DataDirectory => Path.Combine(_root, "pgdata");
 
     /// <summary>Starts (initializing on first use) the cluster kept in <paramref name="root"/>.</summary>
-    public static async Task<LocalPostgres> StartAsync(string root, string database, bool throwaway, CancellationToken ct = default)
+    /// <param name="fsync">Defaults to off for throwaway clusters (tests), on otherwise.</param>
+    public static async Task<LocalPostgres> StartAsync(string root, string database, bool throwaway, CancellationToken ct = default,
+        bool? fsync = null)
     {
         var bin = FindBinaries();
         root = Path.GetFullPath(root);
@@ -61,17 +63,17 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
 
         var password = (await File.ReadAllTextAsync(passwordFile, ct)).Trim();
-        var port = RunningPort(pgdata) ?? await StartServerAsync(bin, root, pgdata, asRoot, throwaway, ct);
+        var port = RunningPort(pgdata) ?? await StartServerAsync(bin, root, pgdata, asRoot, fast: !(fsync ?? !throwaway), ct);
         var server = new LocalPostgres(root, bin, throwaway, port, password, database);
         await server.EnsureDatabaseAsync(database, ct);
         return server;
     }
 
     /// <summary>A fresh throwaway cluster in the temporary folder.</summary>
-    public static Task<LocalPostgres> StartThrowawayAsync(string database, CancellationToken ct = default)
+    public static Task<LocalPostgres> StartThrowawayAsync(string database, CancellationToken ct = default, bool fsync = false)
     {
         RemoveStaleThrowaways();
-        return StartAsync(Path.Combine(Path.GetTempPath(), ThrowawayPrefix + Guid.NewGuid().ToString("N")), database, throwaway: true, ct);
+        return StartAsync(Path.Combine(Path.GetTempPath(), ThrowawayPrefix + Guid.NewGuid().ToString("N")), database, throwaway: true, ct, fsync);
     }
 
     private const string ThrowawayPrefix = "contactcenter-pg-";
@@ -126,11 +128,11 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
-    private static async Task<int> StartServerAsync(string bin, string root, string pgdata, bool asRoot, bool throwaway, CancellationToken ct)
+    private static async Task<int> StartServerAsync(string bin, string root, string pgdata, bool asRoot, bool fast, CancellationToken ct)
     {
         // Unix sockets are off: their path length is limited and the default folder may not be writable.
         var options = "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=400";
-        if (throwaway) options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        if (fast) options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
