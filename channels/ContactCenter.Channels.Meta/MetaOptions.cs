@@ -21,7 +21,7 @@ public sealed class MetaOptions
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Webhook bodies larger than this are refused (413); Meta's batches are far smaller.</summary>
-    public int MaxWebhookBytes { get; set; } = 4 * 1024 * 1024;
+    public int MaxWebhookBytes { get; set; } = 1024 * 1024;
 
     public bool CanSend => !string.IsNullOrWhiteSpace(PageAccessToken);
 }
