@@ -36,6 +36,8 @@ internal sealed class MetaSender(IHttpClientFactory http, IOptions<MetaOptions> 
             return new OutboundRefusal("channel-unavailable", "Channel not configured", "Meta:PageAccessToken is not configured.");
         if (content.Template is not null)
             return Unsupported(check.Channel, "Meta messages have no content templates here; send text.");
+        if (string.IsNullOrWhiteSpace(content.Text) && content.MediaUrls is not { Count: > 0 })
+            return Unsupported(check.Channel, "A Meta message needs text or one attachment.");
         if (content.MediaUrls is { Count: > 1 } || (content.MediaUrls is { Count: 1 } && content.Text is not null))
             return Unsupported(check.Channel, "A Meta message carries either text or one attachment; send them as separate messages.");
         if (content.Text is { Length: > MaxTextLength })

@@ -31,6 +31,8 @@ internal sealed class TelegramSender(TelegramBots bots, TelegramPacer pacer, IOp
             return new OutboundRefusal("channel-unavailable", "Channel not configured", "Telegram:BotToken is not configured.");
         if (content.Template is not null)
             return Unsupported("Telegram has no message templates; send text instead (there is no messaging window to reopen).");
+        if (string.IsNullOrWhiteSpace(content.Text) && content.MediaUrls is not { Count: > 0 })
+            return Unsupported("A Telegram message needs text or a photo or document.");
         if (content.MediaUrls is { Count: > 1 })
             return Unsupported("A Telegram message carries one photo or document; send each in its own message.");
         if (content.MediaUrls is { Count: 1 } && content.Text is { Length: > MaxCaptionLength })

@@ -130,7 +130,8 @@ public class TelegramWebhookTests(TelegramFixture fx) : IClassFixture<TelegramFi
 
         var contact = Message(4246, 2);
         contact["contact"] = new JsonObject { ["phone_number"] = "14155550123", ["first_name"] = "Dana", ["user_id"] = 4246 };
-        await PostOkAsync(Update(5021, "message", contact));
+        var shareContact = Update(5021, "message", contact);
+        await PostOkAsync(shareContact);
 
         var (customerId, events) = await fx.App.TimelineAsync("telegram", "4246");
         Assert.Equal(sms.CustomerId.ToString(), customerId);
@@ -147,8 +148,29 @@ public class TelegramWebhookTests(TelegramFixture fx) : IClassFixture<TelegramFi
         Assert.Equal(telegramCustomer, merged["data"]!["mergedCustomerId"]!.GetValue<string>());
 
         // A redelivery of the contact changes nothing more.
-        await PostOkAsync(Update(5021, "message", contact));
+        await PostOkAsync(shareContact);
         Assert.Equal(1, await CountAsync("select count(*) from timeline_events where type = 'customer.merged'"));
+    }
+
+    [Fact]
+    public async Task LinkingWhileMessagesKeepArrivingLosesNothing()
+    {
+        await fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, "+14155550125", "SM-seed", "seed", DateTimeOffset.UtcNow.AddMinutes(-1)));
+        await PostOkAsync(Update(5100, "message", Text(4260, 1, "first")));
+        var contact = Message(4260, 2);
+        contact["contact"] = new JsonObject { ["phone_number"] = "+14155550125", ["first_name"] = "Dana", ["user_id"] = 4260 };
+
+        // Telegram and SMS traffic of the same person races the merge the shared contact starts.
+        var traffic = Enumerable.Range(0, 40).Select(i => i % 2 == 0
+            ? PostOkAsync(Update(5200 + i, "message", Text(4260, 100 + i, $"telegram {i}")))
+            : fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, "+14155550125", $"SM-race-{i}", $"sms {i}")));
+        await Task.WhenAll(traffic.Append(PostOkAsync(Update(5101, "message", contact))));
+
+        var (customerId, events) = await fx.App.TimelineAsync("telegram", "4260");
+        Assert.Equal(1 + 1 + 1 + 40, events.Count(e => e["type"]!.GetValue<string>() == "message.received"));
+        Assert.Single(events, e => e["type"]!.GetValue<string>() == "customer.merged");
+        Assert.Equal(0, await CountAsync("select count(*) from timeline_events where customer_id <> $1", Guid.Parse(customerId)));
+        Assert.Equal(0, await CountAsync("select count(*) from conversations where customer_id <> $1 and closed_at is null", Guid.Parse(customerId)));
     }
 
     [Fact]
