@@ -14,7 +14,7 @@ public class TelegramOutboundTests(TelegramFixture fx) : IClassFixture<TelegramF
 {
     public async Task InitializeAsync()
     {
-        await fx.ResetAsync();
+        await fx.ResetQuietlyAsync();
         fx.Api.Reset();
     }
 

@@ -11,7 +11,7 @@ public class TelegramWebhookTests(TelegramFixture fx) : IClassFixture<TelegramFi
 {
     public async Task InitializeAsync()
     {
-        await fx.ResetAsync();
+        await fx.ResetQuietlyAsync();
         fx.Api.Reset();
     }
 
