@@ -73,20 +73,41 @@ public sealed class LocalPostgres : IAsyncDisposable
     public static Task<LocalPostgres> StartThrowawayAsync(string database, CancellationToken ct = default, bool fsync = false)
     {
         RemoveStaleThrowaways();
-        return StartAsync(Path.Combine(Path.GetTempPath(), ThrowawayPrefix + Guid.NewGuid().ToString("N")), database, throwaway: true, ct, fsync);
+        var root = Path.Combine(Path.GetTempPath(), ThrowawayPrefix + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return StartAsync(root, database, throwaway: true, ct, fsync);
     }
 
     private const string ThrowawayPrefix = "contactcenter-pg-";
+    private const string OwnerFile = "owner.pid";
 
-    /// <summary>Folders of throwaway clusters whose server is gone (a killed test run) are deleted.</summary>
+    /// <summary>
+    /// Deletes throwaway clusters left by a test run that was killed: the process that created the folder
+    /// is gone and no server runs in it. A folder another live process is still setting up is left alone.
+    /// </summary>
     private static void RemoveStaleThrowaways()
     {
         foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), ThrowawayPrefix + "*"))
         {
-            // A young folder may be another test run's cluster that is still being initialized (no server yet):
-            // deleting it would pull the data directory from under its initdb.
-            if (Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-30)) continue;
-            if (RunningPort(Path.Combine(folder, "pgdata")) is null) TryDelete(folder);
+            var ownerFile = Path.Combine(folder, OwnerFile);
+            var ownerAlive = File.Exists(ownerFile)
+                ? int.TryParse(File.ReadAllText(ownerFile), out var owner) && IsAlive(owner)
+                : Directory.GetCreationTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-10); // no owner file yet, or an old layout
+            if (!ownerAlive && RunningPort(Path.Combine(folder, "pgdata")) is null) TryDelete(folder);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
@@ -157,15 +178,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         if (!File.Exists(pidFile)) return null;
         var lines = File.ReadAllLines(pidFile);
         if (lines.Length < 4 || !int.TryParse(lines[0], out var pid) || !int.TryParse(lines[3], out var port)) return null;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited ? null : port;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
+        return IsAlive(pid) ? port : null;
     }
 
     private static int FreePort()
