@@ -11,7 +11,7 @@ public class MetaOutboundTests(MetaFixture fx) : IClassFixture<MetaFixture>, IAs
 {
     public async Task InitializeAsync()
     {
-        await fx.ResetQuietlyAsync();
+        await fx.ResetAsync();
         fx.Graph.Reset();
     }
 

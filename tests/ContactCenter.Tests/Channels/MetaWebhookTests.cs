@@ -11,7 +11,7 @@ public class MetaWebhookTests(MetaFixture fx) : IClassFixture<MetaFixture>, IAsy
 {
     public async Task InitializeAsync()
     {
-        await fx.ResetQuietlyAsync();
+        await fx.ResetAsync();
         fx.Graph.Reset();
     }
 

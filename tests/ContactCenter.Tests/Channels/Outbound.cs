@@ -31,26 +31,3 @@ public static class Outbound
         return customer["openConversations"]!.AsArray().Single(c => c!["channel"]!.GetValue<string>() == channel)!["id"]!.GetValue<string>();
     }
 }
-
-public static class FixtureReset
-{
-    /// <summary>
-    /// <see cref="AppFixture.ResetAsync"/>, retried when its TRUNCATE deadlocks with the host's background work
-    /// (Hangfire's queue polling, the previous test's last jobs), which it occasionally does under load.
-    /// </summary>
-    public static async Task ResetQuietlyAsync(this AppFixture fx)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await fx.ResetAsync();
-                return;
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
-            {
-                await Task.Delay(100 * attempt);
-            }
-        }
-    }
-}

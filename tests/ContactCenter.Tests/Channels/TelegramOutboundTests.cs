@@ -14,7 +14,7 @@ public class TelegramOutboundTests(TelegramFixture fx) : IClassFixture<TelegramF
 {
     public async Task InitializeAsync()
     {
-        await fx.ResetQuietlyAsync();
+        await fx.ResetAsync();
         fx.Api.Reset();
     }
 

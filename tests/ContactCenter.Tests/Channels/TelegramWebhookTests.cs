@@ -11,7 +11,7 @@ public class TelegramWebhookTests(TelegramFixture fx) : IClassFixture<TelegramFi
 {
     public async Task InitializeAsync()
     {
-        await fx.ResetQuietlyAsync();
+        await fx.ResetAsync();
         fx.Api.Reset();
     }
 
