@@ -1,3 +1,5 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
 using ContactCenter.Server.Api;
 using ContactCenter.Server.Commands;
 using ContactCenter.Server.Hosting;
@@ -15,6 +17,8 @@ app.MapLoginPages();
 app.MapJobsDashboard();
 app.MapCustomersApi();
 app.MapConversationsApi();
+app.MapTelegramWebhooks();
+app.MapMetaWebhooks();
 
 app.Run();
 return 0;

@@ -1,3 +1,5 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
 using ContactCenter.Core;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
@@ -26,6 +28,8 @@ public static class ContactCenterHosting
         services.AddContactCenterCore(builder.Configuration);
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddTelegramChannel(builder.Configuration);
+        services.AddMetaChannel(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddRateLimiter(limiter =>
