@@ -22,8 +22,12 @@ switch (scenario)
         await TwilioMessagingScenario.RunAsync(database, Option("--events", 2000),
             args.Contains("--concurrency") ? [Option("--concurrency", 16)] : [1, 4, 16, 64], Option("--customers", 500));
         break;
+    case "channels":
+        foreach (var concurrency in args.Contains("--concurrency") ? [Option("--concurrency", 16)] : new[] { 1, 8 })
+            await ChannelsScenario.RunAsync(database, Option("--events", 5000), concurrency);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels");
         return 2;
 }
 

@@ -1,3 +1,5 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Server.Api;
 using ContactCenter.Server.Commands;
@@ -16,6 +18,8 @@ app.MapLoginPages();
 app.MapJobsDashboard();
 app.MapCustomersApi();
 app.MapConversationsApi();
+app.MapTelegramWebhooks();
+app.MapMetaWebhooks();
 app.MapTwilioWebhooks();
 
 app.Run();

@@ -1,3 +1,5 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using System.Threading.RateLimiting;
@@ -27,6 +29,8 @@ public static class ContactCenterHosting
         services.AddContactCenterCore(builder.Configuration);
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddTelegramChannel(builder.Configuration);
+        services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
 
         services.AddProblemDetails();
