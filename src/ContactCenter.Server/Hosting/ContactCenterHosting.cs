@@ -1,5 +1,6 @@
 using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
+using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
@@ -30,6 +31,7 @@ public static class ContactCenterHosting
         services.AddContactCenterAuth(builder.Configuration);
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
+        services.AddTwilioChannel(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddRateLimiter(limiter =>
