@@ -31,21 +31,22 @@ internal static partial class MessagingWebhooks
 
     /// <summary>An incoming message: stored (once per MessageSid) before the answer, keywords applied once.</summary>
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ReceiveAsync(
-        HttpContext http, Inbox inbox, CustomerStore customers, AddressNormalizer addresses, TimeProvider clock,
+        HttpContext http, Inbox inbox, AddressNormalizer addresses, TimeProvider clock,
         ILoggerFactory logs, CancellationToken ct)
     {
         if (!InboundMessageParser.TryParse(TwilioWebhook.Parameters(http), addresses, clock.GetUtcNow(), out var message, out var error))
             return BadRequest(error);
 
-        var inbound = message.Event;
+        // STOP and START travel with the message: the inbox records the consent change in the message's own
+        // transaction, so it is never lost between the two, and a retried delivery (a duplicate) repeats nothing.
+        var inbound = message.Keyword is MessagingKeyword.OptOut or MessagingKeyword.OptIn
+            ? message.Event with
+            {
+                OptOut = message.Keyword == MessagingKeyword.OptOut,
+                OptOutReason = $"The customer texted {message.Event.Text?.Trim().ToUpperInvariant()}.",
+            }
+            : message.Event;
         var result = await inbox.ReceiveAsync(inbound, ct);
-        // A retried delivery must not repeat side effects: a late retry of STOP must not undo a START since.
-        if (!result.Duplicate && message.Keyword is MessagingKeyword.OptOut or MessagingKeyword.OptIn)
-        {
-            var optedOut = message.Keyword == MessagingKeyword.OptOut;
-            await customers.SetOptOutAsync(inbound.Channel, inbound.Address, optedOut,
-                $"The customer texted {inbound.Text?.Trim().ToUpperInvariant()}.", result.ConversationId, ct);
-        }
 
         LogReceived(logs.CreateLogger(LogCategory), inbound.Channel.ToName(), inbound.ProviderEventId, result.Duplicate);
         return new TwimlResponse().ToResult();

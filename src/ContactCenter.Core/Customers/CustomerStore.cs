@@ -309,6 +309,18 @@ public sealed partial class CustomerStore(
         // Lock the customer before the identity row: a merge locks customers first, then identities.
         if (await FindOnChannelAsync(connection, channel, address, ct) is not { } customerId) return false;
         var survivor = await LockSurvivorAsync(connection, customerId, ct);
+        if (!await ApplyOptOutAsync(connection, survivor, channel, address, optedOut, reason, conversationId, now, ct)) return false;
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction, with <paramref name="survivor"/> already locked: records the new consent
+    /// state on the identity and on the timeline. False when it was already in that state.
+    /// </summary>
+    internal async Task<bool> ApplyOptOutAsync(NpgsqlConnection connection, Guid survivor, Channel channel, string address,
+        bool optedOut, string reason, Guid? conversationId, DateTimeOffset now, CancellationToken ct)
+    {
         await using var update = connection.Sql("""
             update customer_identities set opted_out = $3, opted_out_at = case when $3 then $4 else null end
             where channel = $1 and address = $2 and opted_out <> $3
@@ -324,7 +336,6 @@ public sealed partial class CustomerStore(
             OccurredAt = now,
             Data = new JsonObject { ["reason"] = reason },
         }, now, ct);
-        await tx.CommitAsync(ct);
         LogOptOut(channel.ToName(), Redact.Address(address), optedOut);
         return true;
     }

@@ -27,7 +27,9 @@ public sealed partial class Inbox(
         var address = addresses.Normalize(inbound.Channel, inbound.Address);
         var dedupeKey = inbound.EffectiveDedupeKey;
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await TryAppendToOpenConversationAsync(connection, inbound, address, dedupeKey, ct) is { } fast) return fast;
+        // The one-statement path cannot carry a consent change; those take the full transaction below.
+        if (inbound.OptOut is null && await TryAppendToOpenConversationAsync(connection, inbound, address, dedupeKey, ct) is { } fast)
+            return fast;
 
         // A provider retry is the common duplicate: answer it from one read, writing nothing. The same batch
         // looks up the identity, which the write path needs anyway.
@@ -80,6 +82,11 @@ public sealed partial class Inbox(
                          ?? throw new InvalidOperationException("A conflicting event vanished.");
             return new InboundResult(stored.Id, stored.CustomerId, stored.ConversationId, Duplicate: true, false);
         }
+
+        if (inbound.OptOut is { } optOut)
+            await customers.ApplyOptOutAsync(connection, customerId, inbound.Channel, address, optOut,
+                inbound.OptOutReason ?? (optOut ? "The customer asked to stop." : "The customer asked to start again."),
+                conversationId, now, ct);
 
         await tx.CommitAsync(ct);
         LogReceived(inbound.Type, inbound.Channel.ToName(), Redact.Address(address), eventId.Value);

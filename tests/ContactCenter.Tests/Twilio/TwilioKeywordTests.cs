@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using ContactCenter.Core.Storage;
 
 namespace ContactCenter.Tests.Twilio;
 
@@ -74,5 +75,38 @@ public class TwilioKeywordTests(TwilioFixture fx) : IClassFixture<TwilioFixture>
         Assert.Null(events.Single(e => e!["text"]!.GetValue<string>().StartsWith("please", StringComparison.Ordinal))!["data"]!["keyword"]);
         Assert.Empty(await OptEventsAsync("sms"));
         Assert.Empty(await OptEventsAsync("whatsapp"));
+    }
+
+    [Fact]
+    public async Task AStopIsStoredWithItsOptOutOrNotAtAll()
+    {
+        await fx.ReceiveAsync(TwilioRequests.Sms("hello"));
+        await using (var connection = await fx.Db.OpenConnectionAsync())
+        {
+            // A fault between storing the message and recording the opt-out: the opt-out write fails.
+            await connection.Sql("""
+                create function fail_opt_out() returns trigger language plpgsql as $$
+                begin raise exception 'simulated fault while recording the opt-out'; end $$;
+                create trigger fail_opt_out before update of opted_out on customer_identities
+                    for each row execute function fail_opt_out();
+                """).ExecuteNonQueryAsync();
+        }
+
+        var stop = TwilioRequests.Sms("STOP");
+        var failed = await fx.PostMessageAsync(stop);
+        Assert.False(failed.IsSuccessStatusCode); // Twilio will retry
+        var events = await fx.App.Agent().GetJsonAsync($"/api/conversations/{await fx.ConversationAsync("sms")}/events");
+        Assert.DoesNotContain(events.AsArray(), e => e!["text"]?.GetValue<string>() == "STOP");
+        Assert.False(await OptedOutAsync("sms"));
+
+        await using (var connection = await fx.Db.OpenConnectionAsync())
+        {
+            await connection.Sql("drop trigger fail_opt_out on customer_identities; drop function fail_opt_out();").ExecuteNonQueryAsync();
+        }
+
+        // Twilio's retry of the same delivery now stores the message and the opt-out together.
+        await fx.ReceiveAsync(stop);
+        Assert.True(await OptedOutAsync("sms"));
+        Assert.Equal(["customer.opted_out"], await OptEventsAsync("sms"));
     }
 }
