@@ -1,0 +1,164 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ContactCenter.Core.Storage;
+using Npgsql;
+
+namespace ContactCenter.Core.Flows;
+
+/// <summary>A call's or conversation's place in its flow, as stored, with the output of its last turn.</summary>
+public sealed record FlowSession(
+    string Key, FlowState State, FlowStep LastStep, int Version, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt, DateTimeOffset? EndedAt)
+{
+    public string Flow => State.Flow;
+    public bool Ended => State.Wait == FlowWait.Ended;
+}
+
+/// <summary>What became of a start or a step.</summary>
+public abstract record FlowTurnResult
+{
+    /// <summary>This request moved the session; <c>Session.LastStep</c> is its turn, to be rendered.</summary>
+    public sealed record Advanced(FlowSession Session) : FlowTurnResult;
+    /// <summary>A start for a session that is already running (a retried first webhook): nothing changed.</summary>
+    public sealed record Existing(FlowSession Session) : FlowTurnResult;
+    /// <summary>Another request advanced the session first, or <c>expectedVersion</c> was stale: this input was not applied.</summary>
+    public sealed record Conflict(FlowSession Current) : FlowTurnResult;
+    /// <summary>The input does not fit where the session stands (it ended; a key while a lookup runs).</summary>
+    public sealed record Rejected(FlowSession Current, string Reason) : FlowTurnResult;
+    public sealed record NotFound(string Key) : FlowTurnResult;
+}
+
+/// <summary>
+/// Flow sessions in PostgreSQL, for the voice webhooks (keyed by CallSid) and the bot (keyed by conversation id).
+/// A turn reads the session, runs the engine (and any lookups) outside a transaction, then writes only if the
+/// version is still the one it read. Two webhooks for one call therefore never both advance it: the loser gets
+/// <see cref="FlowTurnResult.Conflict"/> with the current session, and may render its last step again.
+/// </summary>
+public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, FlowDriver driver, TimeProvider clock)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private const string Columns = "session_key, flow, node, language, waiting, attempts, variables::text, last_step::text, version, started_at, updated_at, ended_at";
+
+    /// <summary>Starts <paramref name="flowName"/> for a session key; a running session is left alone (Existing),
+    /// an ended one is started afresh.</summary>
+    public async Task<FlowTurnResult> StartAsync(string key, string flowName, FlowStart start, CancellationToken ct)
+    {
+        var flow = catalog.Get(flowName);
+        var existing = await GetAsync(key, ct);
+        if (existing is { Ended: false }) return new FlowTurnResult.Existing(existing);
+
+        var step = await driver.StartAsync(flow, start, ct);
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var sql = existing is null
+            ? $"""
+              insert into flow_sessions (session_key, flow, node, language, waiting, attempts, variables, last_step, version, started_at, updated_at, ended_at)
+              values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10)
+              on conflict (session_key) do nothing
+              returning {Columns}
+              """
+            : $"""
+              update flow_sessions set flow = $2, node = $3, language = $4, waiting = $5, attempts = $6, variables = $7, last_step = $8,
+                  version = version + 1, started_at = $9, updated_at = $9, ended_at = $10
+              where session_key = $1 and version = $11
+              returning {Columns}
+              """;
+        var args = Values(key, step, now).ToList();
+        if (existing is not null) args.Add(existing.Version);
+        await using var command = connection.Sql(sql, args.ToArray());
+        if (await ReadOneAsync(command, ct) is { } started) return new FlowTurnResult.Advanced(started);
+        return await GetAsync(key, ct) is { } current ? new FlowTurnResult.Existing(current) : new FlowTurnResult.NotFound(key);
+    }
+
+    /// <summary>Feeds the caller's input (or an action's result) to the session.</summary>
+    /// <param name="expectedVersion">The version the input answers (e.g. carried in the webhook's action URL);
+    /// null: whatever version is read now.</param>
+    public Task<FlowTurnResult> StepAsync(string key, FlowInput input, int? expectedVersion, CancellationToken ct) =>
+        AdvanceAsync(key, expectedVersion, (flow, state) => driver.StepAsync(flow, state, input, ct), ct);
+
+    /// <summary>Continues a session at a named node (the bot taking a conversation back from an agent).</summary>
+    public Task<FlowTurnResult> ResumeAtAsync(string key, string node, int? expectedVersion, CancellationToken ct) =>
+        AdvanceAsync(key, expectedVersion, (flow, state) => driver.ResumeAtAsync(flow, state, node, ct), ct);
+
+    public async Task<FlowSession?> GetAsync(string key, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"select {Columns} from flow_sessions where session_key = $1", key);
+        return await ReadOneAsync(command, ct);
+    }
+
+    private async Task<FlowTurnResult> AdvanceAsync(string key, int? expectedVersion, Func<Flow, FlowState, Task<FlowStep>> turn, CancellationToken ct)
+    {
+        if (await GetAsync(key, ct) is not { } session) return new FlowTurnResult.NotFound(key);
+        if (expectedVersion is { } expected && expected != session.Version) return new FlowTurnResult.Conflict(session);
+        if (catalog.Find(session.Flow) is not { } flow)
+            return new FlowTurnResult.Rejected(session, $"The flow '{session.Flow}' is no longer loaded.");
+
+        FlowStep step;
+        try
+        {
+            step = await turn(flow, session.State);
+        }
+        catch (FlowInputException e)
+        {
+            return new FlowTurnResult.Rejected(session, e.Message);
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"""
+            update flow_sessions set flow = $2, node = $3, language = $4, waiting = $5, attempts = $6, variables = $7, last_step = $8,
+                version = version + 1, updated_at = $9, ended_at = $10
+            where session_key = $1 and version = $11
+            returning {Columns}
+            """, [.. Values(key, step, clock.GetUtcNow()), session.Version]);
+        if (await ReadOneAsync(command, ct) is { } advanced) return new FlowTurnResult.Advanced(advanced);
+        return await GetAsync(key, ct) is { } current ? new FlowTurnResult.Conflict(current) : new FlowTurnResult.NotFound(key);
+    }
+
+    private static object?[] Values(string key, FlowStep step, DateTimeOffset now)
+    {
+        var state = step.State;
+        return
+        [
+            key, state.Flow, state.Node, state.Language, WaitName(state.Wait), state.Attempts,
+            Db.Jsonb(JsonSerializer.Serialize(state.Variables, Json)),
+            Db.Jsonb(JsonSerializer.Serialize(new StoredStep(step.Prompts, step.Expect, step.Actions, step.Events), Json)),
+            now, Db.Timestamp(state.Wait == FlowWait.Ended ? now : null),
+        ];
+    }
+
+    private static async Task<FlowSession?> ReadOneAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var variables = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(reader.GetString(6), Json) ?? [];
+        var state = new FlowState
+        {
+            Flow = reader.GetString(1),
+            Node = reader.GetString(2),
+            Language = reader.GetString(3),
+            Wait = reader.GetString(4) switch { "input" => FlowWait.Input, "action" => FlowWait.Action, _ => FlowWait.Ended },
+            Attempts = reader.GetInt32(5),
+            Variables = variables.ToImmutableDictionary(StringComparer.Ordinal),
+        };
+        var stored = JsonSerializer.Deserialize<StoredStep>(reader.GetString(7), Json)
+                     ?? throw new InvalidOperationException($"Flow session {reader.GetString(0)} has no last step.");
+        var step = new FlowStep(state, stored.Prompts, stored.Expect, stored.Actions, stored.Events);
+        return new FlowSession(reader.GetString(0), state, step, reader.GetInt32(8), reader.Instant(9), reader.Instant(10), reader.NullableInstant(11));
+    }
+
+    private static string WaitName(FlowWait wait) => wait switch
+    {
+        FlowWait.Input => "input",
+        FlowWait.Action => "action",
+        _ => "ended",
+    };
+
+    private sealed record StoredStep(
+        IReadOnlyList<FlowPrompt> Prompts, FlowExpectation? Expect, IReadOnlyList<FlowAction> Actions, IReadOnlyList<FlowEvent> Events);
+}
