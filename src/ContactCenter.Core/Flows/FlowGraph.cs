@@ -21,7 +21,8 @@ internal static class FlowGraph
         {
             foreach (var (field, target) in node.Targets())
             {
-                if (!declared.ContainsKey(target))
+                // A target missing from a broken node was already reported as "is required".
+                if (target is not null && !declared.ContainsKey(target))
                     errors.List.Add(new FlowError(errors.File, node.Line, node.Id, field, $"unknown target '{target}'{Suggest(target, declared.Keys)}"));
             }
         }

@@ -61,9 +61,9 @@ public static partial class FlowParser
             if (list.Children.Count == 0) top.Error("nodes", "a flow needs at least one node");
             foreach (var (index, fields) in top.Items(list, "nodes"))
             {
-                var node = ParseNode(fields, index, context, declared);
-                if (node is null) broken = true;
-                else nodes.TryAdd(node.Id, node);
+                var (node, complete) = ParseNode(fields, index, context, declared);
+                broken |= !complete;
+                if (node is not null) nodes.TryAdd(node.Id, node);
             }
         }
 
@@ -118,7 +118,9 @@ public static partial class FlowParser
         return result;
     }
 
-    private static FlowNode? ParseNode(YamlFields fields, int index, ParseContext context, Dictionary<string, int> declared)
+    /// <returns>The node (also when some of its fields are wrong, so its targets can still be checked) and
+    /// whether it is complete.</returns>
+    private static (FlowNode? Node, bool Complete) ParseNode(YamlFields fields, int index, ParseContext context, Dictionary<string, int> declared)
     {
         var id = fields.String("id", required: true);
         var node = id is null ? null : NodeId().IsMatch(id) ? id : null;
@@ -135,17 +137,17 @@ public static partial class FlowParser
         named.Get("id");
         named.Get("description");
         var kind = named.String("kind", required: true);
-        if (kind is null) return null;
+        if (kind is null) return (null, false);
         if (!Kinds.Contains(kind))
         {
             named.Error("kind", $"unknown kind '{kind}' (known: {string.Join(", ", Kinds)})");
-            return null;
+            return (null, false);
         }
 
         var before = fields.Errors.List.Count;
         var parsed = ParseKind(kind, named, node ?? "", line, context);
         named.RejectUnknown();
-        return node is null || fields.Errors.List.Count > before ? null : parsed;
+        return node is null ? (null, false) : (parsed, fields.Errors.List.Count == before && parsed is not null);
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]

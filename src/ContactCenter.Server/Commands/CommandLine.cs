@@ -11,6 +11,7 @@ public static class CommandLine
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["help"] = ("list the commands", (_, _) => Task.FromResult(PrintHelp())),
+            ["flows"] = (FlowCommands.Help, FlowCommands.RunAsync),
         };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);
