@@ -40,7 +40,9 @@ public sealed class LocalPostgres : IAsyncDisposable
     public string DataDirectory => Path.Combine(_root, "pgdata");
 
     /// <summary>Starts (initializing on first use) the cluster kept in <paramref name="root"/>.</summary>
-    public static async Task<LocalPostgres> StartAsync(string root, string database, bool throwaway, CancellationToken ct = default)
+    /// <param name="fsync">Defaults to off for throwaway clusters (tests), on otherwise.</param>
+    public static async Task<LocalPostgres> StartAsync(string root, string database, bool throwaway, CancellationToken ct = default,
+        bool? fsync = null)
     {
         var bin = FindBinaries();
         root = Path.GetFullPath(root);
@@ -61,27 +63,51 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
 
         var password = (await File.ReadAllTextAsync(passwordFile, ct)).Trim();
-        var port = RunningPort(pgdata) ?? await StartServerAsync(bin, root, pgdata, asRoot, throwaway, ct);
+        var port = RunningPort(pgdata) ?? await StartServerAsync(bin, root, pgdata, asRoot, fast: !(fsync ?? !throwaway), ct);
         var server = new LocalPostgres(root, bin, throwaway, port, password, database);
         await server.EnsureDatabaseAsync(database, ct);
         return server;
     }
 
     /// <summary>A fresh throwaway cluster in the temporary folder.</summary>
-    public static Task<LocalPostgres> StartThrowawayAsync(string database, CancellationToken ct = default)
+    public static Task<LocalPostgres> StartThrowawayAsync(string database, CancellationToken ct = default, bool fsync = false)
     {
         RemoveStaleThrowaways();
-        return StartAsync(Path.Combine(Path.GetTempPath(), ThrowawayPrefix + Guid.NewGuid().ToString("N")), database, throwaway: true, ct);
+        var root = Path.Combine(Path.GetTempPath(), ThrowawayPrefix + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return StartAsync(root, database, throwaway: true, ct, fsync);
     }
 
     private const string ThrowawayPrefix = "contactcenter-pg-";
+    private const string OwnerFile = "owner.pid";
 
-    /// <summary>Folders of throwaway clusters whose server is gone (a killed test run) are deleted.</summary>
+    /// <summary>
+    /// Deletes throwaway clusters left by a test run that was killed: the process that created the folder
+    /// is gone and no server runs in it. A folder another live process is still setting up is left alone.
+    /// </summary>
     private static void RemoveStaleThrowaways()
     {
         foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), ThrowawayPrefix + "*"))
         {
-            if (RunningPort(Path.Combine(folder, "pgdata")) is null) TryDelete(folder);
+            var ownerFile = Path.Combine(folder, OwnerFile);
+            var ownerAlive = File.Exists(ownerFile)
+                ? int.TryParse(File.ReadAllText(ownerFile), out var owner) && IsAlive(owner)
+                : Directory.GetCreationTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-10); // no owner file yet, or an old layout
+            if (!ownerAlive && RunningPort(Path.Combine(folder, "pgdata")) is null) TryDelete(folder);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
@@ -123,11 +149,11 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
-    private static async Task<int> StartServerAsync(string bin, string root, string pgdata, bool asRoot, bool throwaway, CancellationToken ct)
+    private static async Task<int> StartServerAsync(string bin, string root, string pgdata, bool asRoot, bool fast, CancellationToken ct)
     {
         // Unix sockets are off: their path length is limited and the default folder may not be writable.
         var options = "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=400";
-        if (throwaway) options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        if (fast) options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
@@ -152,15 +178,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         if (!File.Exists(pidFile)) return null;
         var lines = File.ReadAllLines(pidFile);
         if (lines.Length < 4 || !int.TryParse(lines[0], out var pid) || !int.TryParse(lines[3], out var port)) return null;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited ? null : port;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
+        return IsAlive(pid) ? port : null;
     }
 
     private static int FreePort()
