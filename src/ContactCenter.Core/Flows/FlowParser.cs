@@ -31,6 +31,12 @@ public static partial class FlowParser
             errors.List.Add(new FlowError(file, (int)Math.Max(1, e.Start.Line), null, null, $"not valid YAML or JSON: {Innermost(e).Message}"));
             return (null, errors.List);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way on some malformed input (an unclosed flow mapping).
+            errors.List.Add(new FlowError(file, 0, null, null, "not valid YAML or JSON (check brackets, quotes and indentation)"));
+            return (null, errors.List);
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

@@ -40,6 +40,8 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
     {
         Converters = { new JsonStringEnumConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // jsonb keeps keys in its own order, so the "type" discriminator may not come first.
+        AllowOutOfOrderMetadataProperties = true,
     };
 
     private const string Columns = "session_key, flow, node, language, waiting, attempts, variables::text, last_step::text, version, started_at, updated_at, ended_at";
