@@ -107,6 +107,8 @@ public sealed partial class CustomerStore(
         await connection.Sql("update customers set name = $2 where id = $1 and name is null", customerId, trimmed).ExecuteNonQueryAsync(ct);
     }
 
+    internal static string? TrimName(string? name) => Trim(name);
+
     private static string? Trim(string? name)
     {
         if (string.IsNullOrWhiteSpace(name)) return null;

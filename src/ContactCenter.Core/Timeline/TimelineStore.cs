@@ -15,6 +15,9 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
     internal const string Columns =
         "id, customer_id, conversation_id, channel, type, direction, occurred_at, text, provider_id, data";
 
+    /// <summary>Whether events of this type need a pending_reactions row (some reaction wants them).</summary>
+    public bool WantsReaction(string eventType) => reactions.Wants(eventType);
+
     /// <summary>
     /// Appends inside the caller's transaction. The caller must hold the customer (see
     /// <see cref="Customers.CustomerStore.LockSurvivorAsync"/>) so a concurrent merge cannot strand the event.

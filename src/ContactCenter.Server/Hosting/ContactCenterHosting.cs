@@ -1,6 +1,8 @@
 using ContactCenter.Core;
 using ContactCenter.Core.Flows;
+using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
+using ContactCenter.Server.Pages;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -18,6 +20,8 @@ public static class ContactCenterHosting
     {
         // The content root is the repository root (RunWorkingDirectory), so the host's default sources already
         // include the top-level appsettings.json and appsettings.Development.json, below environment variables.
+        // Nothing legitimate (webhooks, API calls) comes near 1 MB; bigger bodies are refused before they are read.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         await builder.AddContactCenterDatabaseAsync();
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
@@ -26,6 +30,14 @@ public static class ContactCenterHosting
         services.AddContactCenterAuth(builder.Configuration);
 
         services.AddProblemDetails();
+        services.AddRateLimiter(limiter =>
+        {
+            // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(LoginPages.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) }));
+        });
         services.AddExceptionHandler<ErrorHandler>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
         services.AddDataProtection().SetApplicationName("ContactCenter");
@@ -53,6 +65,7 @@ public static class ContactCenterHosting
         await app.MigrateDatabaseAsync();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -45,6 +45,24 @@ public class AppFixture : IAsyncLifetime
     /// <summary>Empties every table the service writes (schema and recurring-job definitions stay).</summary>
     public async Task ResetAsync()
     {
+        // TRUNCATE locks its tables one after another while the host's workers (Hangfire, reactions) hold
+        // locks in their own order; when PostgreSQL picks the reset as the deadlock victim, try again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await TruncateAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+                await Task.Delay(50 * attempt);
+            }
+        }
+    }
+
+    private async Task TruncateAsync()
+    {
         await using var connection = await Db.OpenConnectionAsync();
         await connection.Sql("""
             do $$ begin
