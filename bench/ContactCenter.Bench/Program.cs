@@ -18,8 +18,12 @@ switch (scenario)
         foreach (var concurrency in args.Contains("--concurrency") ? [Option("--concurrency", 16)] : new[] { 1, 8, 32 })
             await InboundScenario.RunAsync(database, Option("--events", 20000), concurrency, Option("--customers", 1000));
         break;
+    case "flows":
+        await FlowScenario.RunAsync(database, Option("--calls", 4000),
+            args.Contains("--concurrency") ? [Option("--concurrency", 16)] : [1, 32, 200]);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, flows");
         return 2;
 }
 

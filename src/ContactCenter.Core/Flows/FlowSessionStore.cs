@@ -44,37 +44,40 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
         AllowOutOfOrderMetadataProperties = true,
     };
 
+    /// <summary>What a write returns: only what the database decided; the rest is the step just written.</summary>
+    private const string Written = "version, started_at, updated_at, ended_at";
+
     private const string Columns = "session_key, flow, node, language, waiting, attempts, variables::text, last_step::text, version, started_at, updated_at, ended_at";
 
     /// <summary>Starts <paramref name="flowName"/> for a session key; a running session is left alone (Existing),
     /// an ended one is started afresh.</summary>
     public async Task<FlowTurnResult> StartAsync(string key, string flowName, FlowStart start, CancellationToken ct)
     {
-        var flow = catalog.Get(flowName);
-        var existing = await GetAsync(key, ct);
-        if (existing is { Ended: false }) return new FlowTurnResult.Existing(existing);
-
-        var step = await driver.StartAsync(flow, start, ct);
+        // New sessions are the common case: one round trip. The first turn is computed before knowing; for the
+        // rare retried start it is thrown away.
+        var step = await driver.StartAsync(catalog.Get(flowName), start, ct);
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        var sql = existing is null
-            ? $"""
-              insert into flow_sessions (session_key, flow, node, language, waiting, attempts, variables, last_step, version, started_at, updated_at, ended_at)
-              values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10)
-              on conflict (session_key) do nothing
-              returning {Columns}
-              """
-            : $"""
-              update flow_sessions set flow = $2, node = $3, language = $4, waiting = $5, attempts = $6, variables = $7, last_step = $8,
-                  version = version + 1, started_at = $9, updated_at = $9, ended_at = $10
-              where session_key = $1 and version = $11
-              returning {Columns}
-              """;
-        var args = Values(key, step, now).ToList();
-        if (existing is not null) args.Add(existing.Version);
-        await using var command = connection.Sql(sql, args.ToArray());
-        if (await ReadOneAsync(command, ct) is { } started) return new FlowTurnResult.Advanced(started);
-        return await GetAsync(key, ct) is { } current ? new FlowTurnResult.Existing(current) : new FlowTurnResult.NotFound(key);
+        await using (var insert = connection.Sql($"""
+            insert into flow_sessions (session_key, flow, node, language, waiting, attempts, variables, last_step, version, started_at, updated_at, ended_at)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10)
+            on conflict (session_key) do nothing
+            returning {Written}
+            """, Values(key, step, now)))
+        {
+            if (await ReadWrittenAsync(insert, key, step, ct) is { } started) return new FlowTurnResult.Advanced(started);
+        }
+
+        if (await GetAsync(connection, key, ct) is not { } existing) return new FlowTurnResult.NotFound(key);
+        if (!existing.Ended) return new FlowTurnResult.Existing(existing);
+        await using var restart = connection.Sql($"""
+            update flow_sessions set flow = $2, node = $3, language = $4, waiting = $5, attempts = $6, variables = $7, last_step = $8,
+                version = version + 1, started_at = $9, updated_at = $9, ended_at = $10
+            where session_key = $1 and version = $11
+            returning {Written}
+            """, [.. Values(key, step, now), existing.Version]);
+        if (await ReadWrittenAsync(restart, key, step, ct) is { } restarted) return new FlowTurnResult.Advanced(restarted);
+        return await GetAsync(connection, key, ct) is { } current ? new FlowTurnResult.Existing(current) : new FlowTurnResult.NotFound(key);
     }
 
     /// <summary>Feeds the caller's input (or an action's result) to the session.</summary>
@@ -90,6 +93,11 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
     public async Task<FlowSession?> GetAsync(string key, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        return await GetAsync(connection, key, ct);
+    }
+
+    private static async Task<FlowSession?> GetAsync(NpgsqlConnection connection, string key, CancellationToken ct)
+    {
         await using var command = connection.Sql($"select {Columns} from flow_sessions where session_key = $1", key);
         return await ReadOneAsync(command, ct);
     }
@@ -116,9 +124,9 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
             update flow_sessions set flow = $2, node = $3, language = $4, waiting = $5, attempts = $6, variables = $7, last_step = $8,
                 version = version + 1, updated_at = $9, ended_at = $10
             where session_key = $1 and version = $11
-            returning {Columns}
+            returning {Written}
             """, [.. Values(key, step, clock.GetUtcNow()), session.Version]);
-        if (await ReadOneAsync(command, ct) is { } advanced) return new FlowTurnResult.Advanced(advanced);
+        if (await ReadWrittenAsync(command, key, step, ct) is { } advanced) return new FlowTurnResult.Advanced(advanced);
         return await GetAsync(key, ct) is { } current ? new FlowTurnResult.Conflict(current) : new FlowTurnResult.NotFound(key);
     }
 
@@ -152,6 +160,13 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
                      ?? throw new InvalidOperationException($"Flow session {reader.GetString(0)} has no last step.");
         var step = new FlowStep(state, stored.Prompts, stored.Expect, stored.Actions, stored.Events);
         return new FlowSession(reader.GetString(0), state, step, reader.GetInt32(8), reader.Instant(9), reader.Instant(10), reader.NullableInstant(11));
+    }
+
+    private static async Task<FlowSession?> ReadWrittenAsync(NpgsqlCommand command, string key, FlowStep step, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new FlowSession(key, step.State, step, reader.GetInt32(0), reader.Instant(1), reader.Instant(2), reader.NullableInstant(3));
     }
 
     private static string WaitName(FlowWait wait) => wait switch
