@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Storage;
 using Npgsql;
@@ -35,8 +36,10 @@ public static class FlowScenario
         }
 
         var store = new FlowSessionStore(dataSource, catalog, driver, TimeProvider.System);
-        var variablesJson = """{"caller":"+14155550123","channel":"voice","customer.known":false}""";
-        var stepJson = """{"prompts":[{"node":"main-menu","text":"For billing, press 1. For technical support, press 2.","language":"en","locale":"en-US"}],"actions":[],"events":[]}""";
+        // The baseline writes rows of the same size: a real main-menu turn, serialized as the store does.
+        var sample = FlowEngine.Step(flow, FlowEngine.Start(flow, FlowStart.Empty, clock.GetUtcNow()).State, Walk[0], clock.GetUtcNow());
+        var variablesJson = JsonSerializer.Serialize(sample.State.Variables, FlowSessionStore.Json);
+        var stepJson = JsonSerializer.Serialize(new { sample.Prompts, sample.Expect, sample.Actions, sample.Events }, FlowSessionStore.Json);
         foreach (var concurrency in concurrencies)
         {
             var run = Guid.NewGuid().ToString("N")[..8];
@@ -91,7 +94,7 @@ public static class FlowScenario
 
         for (var turn = 1; turn < 4; turn++)
         {
-            await using (var read = dataSource.CreateCommand("select node, variables::text, last_step::text, version from bench_flow_baseline where session_key = $1"))
+            await using (var read = dataSource.CreateCommand("select node, variables::text, version from bench_flow_baseline where session_key = $1"))
             {
                 read.Parameters.Add(new NpgsqlParameter { Value = key });
                 await using var reader = await read.ExecuteReaderAsync();

@@ -104,30 +104,49 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
 
     private async Task<FlowTurnResult> AdvanceAsync(string key, int? expectedVersion, Func<Flow, FlowState, Task<FlowStep>> turn, CancellationToken ct)
     {
-        if (await GetAsync(key, ct) is not { } session) return new FlowTurnResult.NotFound(key);
-        if (expectedVersion is { } expected && expected != session.Version) return new FlowTurnResult.Conflict(session);
-        if (catalog.Find(session.Flow) is not { } flow)
-            return new FlowTurnResult.Rejected(session, $"The flow '{session.Flow}' is no longer loaded.");
+        // Only the state is read here; the last step (for re-rendering) is read when a refusal returns the session.
+        // No connection is held while the turn runs: its lookups may take seconds.
+        (FlowState State, int Version)? read;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var select = connection.Sql("select flow, node, language, waiting, attempts, variables::text, version from flow_sessions where session_key = $1", key))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            read = await reader.ReadAsync(ct) ? (ReadState(reader, 0), reader.GetInt32(6)) : null;
+        }
+
+        if (read is not var (state, version)) return new FlowTurnResult.NotFound(key);
+        if (expectedVersion is { } expected && expected != version) return await RefusedAsync(key, null, ct);
+        if (catalog.Find(state.Flow) is not { } flow) return await RefusedAsync(key, $"The flow '{state.Flow}' is no longer loaded.", ct);
 
         FlowStep step;
         try
         {
-            step = await turn(flow, session.State);
+            step = await turn(flow, state);
         }
         catch (FlowInputException e)
         {
-            return new FlowTurnResult.Rejected(session, e.Message);
+            return await RefusedAsync(key, e.Message, ct);
         }
 
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = connection.Sql($"""
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var command = connection.Sql($"""
             update flow_sessions set flow = $2, node = $3, language = $4, waiting = $5, attempts = $6, variables = $7, last_step = $8,
                 version = version + 1, updated_at = $9, ended_at = $10
             where session_key = $1 and version = $11
             returning {Written}
-            """, [.. Values(key, step, clock.GetUtcNow()), session.Version]);
-        if (await ReadWrittenAsync(command, key, step, ct) is { } advanced) return new FlowTurnResult.Advanced(advanced);
-        return await GetAsync(key, ct) is { } current ? new FlowTurnResult.Conflict(current) : new FlowTurnResult.NotFound(key);
+            """, [.. Values(key, step, clock.GetUtcNow()), version]))
+        {
+            if (await ReadWrittenAsync(command, key, step, ct) is { } advanced) return new FlowTurnResult.Advanced(advanced);
+        }
+
+        return await RefusedAsync(key, null, ct);
+    }
+
+    /// <summary>A conflict (no reason) or a rejection, carrying the session as it stands now.</summary>
+    private async Task<FlowTurnResult> RefusedAsync(string key, string? reason, CancellationToken ct)
+    {
+        if (await GetAsync(key, ct) is not { } current) return new FlowTurnResult.NotFound(key);
+        return reason is null ? new FlowTurnResult.Conflict(current) : new FlowTurnResult.Rejected(current, reason);
     }
 
     private static object?[] Values(string key, FlowStep step, DateTimeOffset now)
@@ -146,20 +165,26 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        var variables = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(reader.GetString(6), Json) ?? [];
-        var state = new FlowState
-        {
-            Flow = reader.GetString(1),
-            Node = reader.GetString(2),
-            Language = reader.GetString(3),
-            Wait = reader.GetString(4) switch { "input" => FlowWait.Input, "action" => FlowWait.Action, _ => FlowWait.Ended },
-            Attempts = reader.GetInt32(5),
-            Variables = variables.ToImmutableDictionary(StringComparer.Ordinal),
-        };
+        var state = ReadState(reader, 1);
         var stored = JsonSerializer.Deserialize<StoredStep>(reader.GetString(7), Json)
                      ?? throw new InvalidOperationException($"Flow session {reader.GetString(0)} has no last step.");
         var step = new FlowStep(state, stored.Prompts, stored.Expect, stored.Actions, stored.Events);
         return new FlowSession(reader.GetString(0), state, step, reader.GetInt32(8), reader.Instant(9), reader.Instant(10), reader.NullableInstant(11));
+    }
+
+    /// <summary>flow, node, language, waiting, attempts, variables from column <paramref name="first"/> on.</summary>
+    private static FlowState ReadState(NpgsqlDataReader reader, int first)
+    {
+        var variables = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(reader.GetString(first + 5), Json) ?? [];
+        return new FlowState
+        {
+            Flow = reader.GetString(first),
+            Node = reader.GetString(first + 1),
+            Language = reader.GetString(first + 2),
+            Wait = reader.GetString(first + 3) switch { "input" => FlowWait.Input, "action" => FlowWait.Action, _ => FlowWait.Ended },
+            Attempts = reader.GetInt32(first + 4),
+            Variables = variables.ToImmutableDictionary(StringComparer.Ordinal),
+        };
     }
 
     private static async Task<FlowSession?> ReadWrittenAsync(NpgsqlCommand command, string key, FlowStep step, CancellationToken ct)
