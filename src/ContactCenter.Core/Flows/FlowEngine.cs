@@ -30,7 +30,10 @@ public static class FlowEngine
         if (state.Wait == FlowWait.Ended) throw new FlowInputException("The flow has ended.");
         var node = NodeOf(flow, state.Node);
         var turn = new Turn(flow, state.Language, state.Variables, now);
-        return state.Wait == FlowWait.Input ? turn.Answer((AskNode)node, state.Attempts, input) : turn.Result(node, input);
+        if (state.Wait == FlowWait.Action) return turn.Result(node, input);
+        return node is AskNode ask
+            ? turn.Answer(ask, state.Attempts, input)
+            : throw new FlowInputException($"Node '{node.Id}' of flow '{flow.Name}' no longer asks anything (was the flow changed?).");
     }
 
     /// <summary>Continues a session at a named node, whatever it waited for (the bot taking a conversation back).</summary>

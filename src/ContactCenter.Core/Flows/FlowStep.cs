@@ -95,6 +95,7 @@ public sealed record FlowExpectation(
     string? Slot)
 {
     /// <summary>Words a speech recognizer should listen for (Twilio's <c>hints</c>).</summary>
+    [JsonIgnore]
     public IEnumerable<string> SpeechHints => Choices.SelectMany(c => c.Synonyms.Prepend(c.Title)).Distinct(StringComparer.OrdinalIgnoreCase);
 }
 

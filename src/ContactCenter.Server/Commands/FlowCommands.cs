@@ -128,6 +128,14 @@ internal static class FlowCommands
         }
 
         var channel = flow.Audience == FlowAudience.Messaging ? Channel.Sms : Channel.Voice;
+        if (caller is not null)
+        {
+            var normalizer = new AddressNormalizer(Microsoft.Extensions.Options.Options.Create(
+                configuration.GetSection("Addresses").Get<AddressOptions>() ?? new AddressOptions()));
+            if (normalizer.TryNormalize(channel, caller, out var normalized)) caller = normalized;
+            else await output.WriteLineAsync($"(--caller '{caller}' is not a phone number; it is used as given)");
+        }
+
         var customer = caller is null ? null : await FindCustomerAsync(configuration, channel, caller, output, ct);
         if (customerName is not null)
             customer = (customer ?? new Customer(Guid.Empty, null, DateTimeOffset.UnixEpoch, [], [])) with { Name = customerName };
@@ -165,18 +173,12 @@ internal static class FlowCommands
         services.AddSingleton(NpgsqlDataSource.Create(connectionString));
         services.AddContactCenterCore(configuration);
         await using var provider = services.BuildServiceProvider();
-        if (!provider.GetRequiredService<AddressNormalizer>().TryNormalize(channel, caller, out var address))
-        {
-            await output.WriteLineAsync($"(--caller '{caller}' is not a phone number; simulating an unknown caller)");
-            return null;
-        }
-
         try
         {
             var store = provider.GetRequiredService<CustomerStore>();
             foreach (var phoneChannel in new[] { channel, Channel.Voice, Channel.Sms, Channel.WhatsApp }.Distinct())
             {
-                if (await store.FindAsync(phoneChannel, address, ct) is { } customer) return customer;
+                if (await store.FindAsync(phoneChannel, caller, ct) is { } customer) return customer;
             }
 
             return null;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using ContactCenter.Core.Flows;
 using static ContactCenter.Tests.Flows.FlowTestSupport;
@@ -166,5 +167,30 @@ public class FlowStartupTests : IAsyncLifetime
         Assert.Contains("\"Open settings.\"", transcript);
         Assert.Contains("end (resolved by the bot)", transcript);
         Assert.True(last.Action<EndAction>().Resolve);
+    }
+
+    [Fact]
+    public async Task TheSimulatorFindsTheRealCallerInTheDatabase()
+    {
+        await using (var app = new ContactCenterApp(_connectionString))
+        {
+            await app.ReceiveAsync(Inbound.Message(Core.Channels.Channel.Sms, "+14155550123", "sim-1", "Hi, about my bill", name: "Ana Lopez"));
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:ContactCenter"] = _connectionString,
+            ["Flows:Path"] = FlowsFolder,
+        }).Build();
+        using var output = new StringWriter();
+        var exit = await ContactCenter.Server.Commands.FlowCommands.RunAsync(
+            ["simulate", "main-ivr", "--caller", "(415) 555-0123", "--at", "2026-11-23T15:00:00Z"], configuration,
+            ContactCenterApp.RepositoryRoot, new StringReader("1\n1\n"), output, default);
+
+        var transcript = output.ToString();
+        Assert.True(exit == 0, transcript);
+        Assert.Contains("Hello Ana, welcome back to Northwind.", transcript);
+        Assert.Contains("already in touch with us by sms", transcript);
+        Assert.Contains("enqueue in 'general' (priority 5, continues an open conversation)", transcript);
     }
 }
