@@ -114,7 +114,8 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
             read = await reader.ReadAsync(ct) ? (ReadState(reader, 0), reader.GetInt32(6)) : null;
         }
 
-        if (read is not var (state, version)) return new FlowTurnResult.NotFound(key);
+        if (read is not { } found) return new FlowTurnResult.NotFound(key);
+        var (state, version) = found;
         if (expectedVersion is { } expected && expected != version) return await RefusedAsync(key, null, ct);
         if (catalog.Find(state.Flow) is not { } flow) return await RefusedAsync(key, $"The flow '{state.Flow}' is no longer loaded.", ct);
 
