@@ -51,7 +51,12 @@ public static partial class FlowParser
         {
             foreach (var (key, value) in set.Map.Children)
             {
-                var name = (key as YamlScalarNode)?.Value ?? "";
+                if (key is not YamlScalarNode { Value: { } name })
+                {
+                    f.Error("set", $"variable names must be texts, found {YamlFields.Describe(key)}", key);
+                    continue;
+                }
+
                 set.Get(name);
                 if (!FlowTemplate.IsVariableName(name))
                     f.Errors.Add(key, id, set.PathOf(name), $"'{name}' is not a variable name (letters, digits, '.', '_', '-')");
