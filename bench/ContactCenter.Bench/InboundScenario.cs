@@ -19,14 +19,7 @@ public static class InboundScenario
     public static async Task RunAsync(BenchDatabase database, int events, int concurrency, int customers)
     {
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        await using (var connection = await dataSource.OpenConnectionAsync())
-        {
-            await connection.Sql("""
-                create table if not exists bench_baseline (
-                    id bigint generated always as identity primary key, customer_id uuid not null, occurred_at timestamptz not null,
-                    text text, dedupe_key text unique, data jsonb not null default '{}')
-                """).ExecuteNonQueryAsync();
-        }
+        await EnsureBaselineTableAsync(dataSource);
 
         var services = new ServiceCollection()
             .AddLogging()
@@ -56,7 +49,18 @@ public static class InboundScenario
         Console.WriteLine($"core / baseline throughput: {core.PerSecond / baseline.PerSecond:P0}; p50 x{core.P50 / baseline.P50:N1}, p99 x{core.P99 / baseline.P99:N1}");
     }
 
-    private static async Task BaselineAsync(NpgsqlDataSource dataSource, Guid[] customers, string run, int i)
+    /// <summary>The baseline's table: a row comparable to a timeline event, no foreign keys, one unique key.</summary>
+    public static async Task EnsureBaselineTableAsync(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await connection.Sql("""
+            create table if not exists bench_baseline (
+                id bigint generated always as identity primary key, customer_id uuid not null, occurred_at timestamptz not null,
+                text text, dedupe_key text unique, data jsonb not null default '{}')
+            """).ExecuteNonQueryAsync();
+    }
+
+    public static async Task BaselineAsync(NpgsqlDataSource dataSource, Guid[] customers, string run, int i)
     {
         await using var command = dataSource.CreateCommand(
             "insert into bench_baseline (customer_id, occurred_at, text, dedupe_key, data) values ($1, $2, $3, $4, $5)");

@@ -18,12 +18,20 @@ switch (scenario)
         foreach (var concurrency in args.Contains("--concurrency") ? [Option("--concurrency", 16)] : new[] { 1, 8, 32 })
             await InboundScenario.RunAsync(database, Option("--events", 20000), concurrency, Option("--customers", 1000));
         break;
+    case "twilio":
+        await TwilioMessagingScenario.RunAsync(database, Option("--events", 2000),
+            args.Contains("--concurrency") ? [Option("--concurrency", 16)] : [1, 4, 16, 64], Option("--customers", 500));
+        break;
+    case "channels":
+        foreach (var concurrency in args.Contains("--concurrency") ? [Option("--concurrency", 16)] : new[] { 1, 8 })
+            await ChannelsScenario.RunAsync(database, Option("--events", 5000), concurrency);
+        break;
     case "flows":
         await FlowScenario.RunAsync(database, Option("--calls", 4000),
             args.Contains("--concurrency") ? [Option("--concurrency", 16)] : [1, 32, 200]);
         break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, flows");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows");
         return 2;
 }
 

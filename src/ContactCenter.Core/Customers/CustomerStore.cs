@@ -264,6 +264,39 @@ public sealed partial class CustomerStore(
     }
 
     /// <summary>
+    /// Links a non-phone identity (a Telegram user who shared their own number) to the customer who has that
+    /// E.164 number on sms, whatsapp or voice, by merging the identity's customer into the phone customer
+    /// through <see cref="MergeAsync"/> (so <c>customer.merged</c> is recorded and concurrent traffic is safe).
+    /// Null when there is nothing to link: no such identity, or no customer with that number.
+    /// </summary>
+    public async Task<MergeOutcome?> LinkToPhoneCustomerAsync(Channel channel, string address, string e164, string actor, CancellationToken ct)
+    {
+        if (channel.IsPhone()) throw new ArgumentException("Phone identities are linked by their number already.", nameof(channel));
+        // A merge elsewhere can move either side between our read and the merge: read again and retry.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            Guid identityCustomer, phoneCustomer;
+            await using (var connection = await db.OpenConnectionAsync(ct))
+            {
+                if (await FindOnChannelAsync(connection, channel, address, ct) is not { } own) return null;
+                await using var phone = connection.Sql("""
+                    select customer_id from customer_identities where address = $1 and channel = any($2) order by created_at limit 1
+                    """, e164, ChannelNames.PhoneChannelNames);
+                if (await phone.ExecuteScalarAsync(ct) is not Guid phoneOwner) return null;
+                identityCustomer = await SurvivorAsync(connection, own, ct) ?? own;
+                phoneCustomer = await SurvivorAsync(connection, phoneOwner, ct) ?? phoneOwner;
+            }
+
+            if (identityCustomer == phoneCustomer)
+                return new MergeOutcome.AlreadyMerged((await GetAsync(phoneCustomer, ct))!);
+            var outcome = await MergeAsync(phoneCustomer, identityCustomer, actor, ct);
+            if (outcome is not MergeOutcome.Refused) return outcome;
+        }
+
+        return new MergeOutcome.Refused("The customers kept changing under concurrent merges; try again.");
+    }
+
+    /// <summary>
     /// Records a customer's opt-out (STOP, a block) or opt-in (START) on one channel. Returns false when it
     /// was already in that state, so repeated keywords write one timeline event.
     /// </summary>

@@ -67,6 +67,23 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
+    /// <summary>
+    /// The earliest event with the provider's id from the customer behind a channel address (following merges,
+    /// which move identities and events together), e.g. the message a provider's edit refers to.
+    /// </summary>
+    public async Task<TimelineEvent?> FindByProviderIdAsync(Channel channel, string address, string providerId, string type, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"""
+            select {Columns} from timeline_events
+            where customer_id = (select customer_id from customer_identities where channel = $1 and address = $2)
+              and channel = $1 and provider_id = $3 and type = $4
+            order by id limit 1
+            """, channel.ToName(), address, providerId, type);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
     /// <summary>A page of one customer's timeline, newest first, after <paramref name="before"/>.</summary>
     public async Task<TimelinePage> PageAsync(Guid customerId, TimelineCursor? before, int limit, CancellationToken ct)
     {

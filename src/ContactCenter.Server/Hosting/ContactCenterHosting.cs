@@ -1,3 +1,6 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
+using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using ContactCenter.Core.Flows;
 using System.Threading.RateLimiting;
@@ -28,6 +31,9 @@ public static class ContactCenterHosting
         services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddTelegramChannel(builder.Configuration);
+        services.AddMetaChannel(builder.Configuration);
+        services.AddTwilioChannel(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddRateLimiter(limiter =>
