@@ -26,8 +26,12 @@ switch (scenario)
         foreach (var concurrency in args.Contains("--concurrency") ? [Option("--concurrency", 16)] : new[] { 1, 8 })
             await ChannelsScenario.RunAsync(database, Option("--events", 5000), concurrency);
         break;
+    case "flows":
+        await FlowScenario.RunAsync(database, Option("--calls", 4000),
+            args.Contains("--concurrency") ? [Option("--concurrency", 16)] : [1, 32, 200]);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows");
         return 2;
 }
 

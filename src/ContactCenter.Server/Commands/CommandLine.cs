@@ -12,6 +12,7 @@ public static class CommandLine
         {
             ["help"] = ("list the commands", (_, _) => Task.FromResult(PrintHelp())),
             ["telegram"] = (Channels.Telegram.TelegramCommands.Usage, (args, configuration) => Channels.Telegram.TelegramCommands.RunAsync(args, configuration, Console.Out)),
+            ["flows"] = (FlowCommands.Help, FlowCommands.RunAsync),
         };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);

@@ -2,6 +2,7 @@ using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
+using ContactCenter.Core.Flows;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
 using ContactCenter.Server.Pages;
@@ -27,6 +28,7 @@ public static class ContactCenterHosting
         await builder.AddContactCenterDatabaseAsync();
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
+        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
         services.AddTelegramChannel(builder.Configuration);
