@@ -1,3 +1,6 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
+using ContactCenter.Channels.Twilio;
 using ContactCenter.Server.Api;
 using ContactCenter.Server.Commands;
 using ContactCenter.Server.Hosting;
@@ -15,6 +18,9 @@ app.MapLoginPages();
 app.MapJobsDashboard();
 app.MapCustomersApi();
 app.MapConversationsApi();
+app.MapTelegramWebhooks();
+app.MapMetaWebhooks();
+app.MapTwilioWebhooks();
 app.MapRoutingApi();
 app.MapAgentsApi();
 app.MapQueuesApi();

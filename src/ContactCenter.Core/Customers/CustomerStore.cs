@@ -107,6 +107,8 @@ public sealed partial class CustomerStore(
         await connection.Sql("update customers set name = $2 where id = $1 and name is null", customerId, trimmed).ExecuteNonQueryAsync(ct);
     }
 
+    internal static string? TrimName(string? name) => Trim(name);
+
     private static string? Trim(string? name)
     {
         if (string.IsNullOrWhiteSpace(name)) return null;
@@ -262,6 +264,39 @@ public sealed partial class CustomerStore(
     }
 
     /// <summary>
+    /// Links a non-phone identity (a Telegram user who shared their own number) to the customer who has that
+    /// E.164 number on sms, whatsapp or voice, by merging the identity's customer into the phone customer
+    /// through <see cref="MergeAsync"/> (so <c>customer.merged</c> is recorded and concurrent traffic is safe).
+    /// Null when there is nothing to link: no such identity, or no customer with that number.
+    /// </summary>
+    public async Task<MergeOutcome?> LinkToPhoneCustomerAsync(Channel channel, string address, string e164, string actor, CancellationToken ct)
+    {
+        if (channel.IsPhone()) throw new ArgumentException("Phone identities are linked by their number already.", nameof(channel));
+        // A merge elsewhere can move either side between our read and the merge: read again and retry.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            Guid identityCustomer, phoneCustomer;
+            await using (var connection = await db.OpenConnectionAsync(ct))
+            {
+                if (await FindOnChannelAsync(connection, channel, address, ct) is not { } own) return null;
+                await using var phone = connection.Sql("""
+                    select customer_id from customer_identities where address = $1 and channel = any($2) order by created_at limit 1
+                    """, e164, ChannelNames.PhoneChannelNames);
+                if (await phone.ExecuteScalarAsync(ct) is not Guid phoneOwner) return null;
+                identityCustomer = await SurvivorAsync(connection, own, ct) ?? own;
+                phoneCustomer = await SurvivorAsync(connection, phoneOwner, ct) ?? phoneOwner;
+            }
+
+            if (identityCustomer == phoneCustomer)
+                return new MergeOutcome.AlreadyMerged((await GetAsync(phoneCustomer, ct))!);
+            var outcome = await MergeAsync(phoneCustomer, identityCustomer, actor, ct);
+            if (outcome is not MergeOutcome.Refused) return outcome;
+        }
+
+        return new MergeOutcome.Refused("The customers kept changing under concurrent merges; try again.");
+    }
+
+    /// <summary>
     /// Records a customer's opt-out (STOP, a block) or opt-in (START) on one channel. Returns false when it
     /// was already in that state, so repeated keywords write one timeline event.
     /// </summary>
@@ -274,6 +309,18 @@ public sealed partial class CustomerStore(
         // Lock the customer before the identity row: a merge locks customers first, then identities.
         if (await FindOnChannelAsync(connection, channel, address, ct) is not { } customerId) return false;
         var survivor = await LockSurvivorAsync(connection, customerId, ct);
+        if (!await ApplyOptOutAsync(connection, survivor, channel, address, optedOut, reason, conversationId, now, ct)) return false;
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction, with <paramref name="survivor"/> already locked: records the new consent
+    /// state on the identity and on the timeline. False when it was already in that state.
+    /// </summary>
+    internal async Task<bool> ApplyOptOutAsync(NpgsqlConnection connection, Guid survivor, Channel channel, string address,
+        bool optedOut, string reason, Guid? conversationId, DateTimeOffset now, CancellationToken ct)
+    {
         await using var update = connection.Sql("""
             update customer_identities set opted_out = $3, opted_out_at = case when $3 then $4 else null end
             where channel = $1 and address = $2 and opted_out <> $3
@@ -289,7 +336,6 @@ public sealed partial class CustomerStore(
             OccurredAt = now,
             Data = new JsonObject { ["reason"] = reason },
         }, now, ct);
-        await tx.CommitAsync(ct);
         LogOptOut(channel.ToName(), Redact.Address(address), optedOut);
         return true;
     }

@@ -32,6 +32,15 @@ public sealed record InboundEvent
     /// <summary>A display name the provider knows (WhatsApp profile name); names an unnamed customer.</summary>
     public string? CustomerName { get; init; }
 
+    /// <summary>
+    /// The customer's own words change their consent on this channel (STOP: true, START: false). The inbox
+    /// applies it in the event's transaction, so a stored STOP never lacks its opt-out and a retry changes nothing.
+    /// </summary>
+    public bool? OptOut { get; init; }
+
+    /// <summary>Why the consent changed, for the timeline (e.g. "The customer texted STOP.").</summary>
+    public string? OptOutReason { get; init; }
+
     public string EffectiveDedupeKey => DedupeKey ?? $"{Provider}:{ProviderEventId}";
 }
 

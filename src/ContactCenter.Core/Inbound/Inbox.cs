@@ -27,6 +27,9 @@ public sealed partial class Inbox(
         var address = addresses.Normalize(inbound.Channel, inbound.Address);
         var dedupeKey = inbound.EffectiveDedupeKey;
         await using var connection = await db.OpenConnectionAsync(ct);
+        // The one-statement path cannot carry a consent change; those take the full transaction below.
+        if (inbound.OptOut is null && await TryAppendToOpenConversationAsync(connection, inbound, address, dedupeKey, ct) is { } fast)
+            return fast;
 
         // A provider retry is the common duplicate: answer it from one read, writing nothing. The same batch
         // looks up the identity, which the write path needs anyway.
@@ -80,9 +83,65 @@ public sealed partial class Inbox(
             return new InboundResult(stored.Id, stored.CustomerId, stored.ConversationId, Duplicate: true, false);
         }
 
+        if (inbound.OptOut is { } optOut)
+            await customers.ApplyOptOutAsync(connection, customerId, inbound.Channel, address, optOut,
+                inbound.OptOutReason ?? (optOut ? "The customer asked to stop." : "The customer asked to start again."),
+                conversationId, now, ct);
+
         await tx.CommitAsync(ct);
         LogReceived(inbound.Type, inbound.Channel.ToName(), Redact.Address(address), eventId.Value);
         return new InboundResult(eventId.Value, customerId, conversationId, Duplicate: false, opened);
+    }
+
+    /// <summary>
+    /// The common case in one round trip: a known customer (not being merged) writing into their open
+    /// conversation. One statement is one transaction: it share-locks the customer exactly like the full
+    /// path, so a merge still cannot strand the event. Returns null when anything is unusual (new customer
+    /// or conversation, a merge, changed addresses, a concurrent duplicate) and the full path takes over.
+    /// </summary>
+    private async Task<InboundResult?> TryAppendToOpenConversationAsync(
+        NpgsqlConnection connection, InboundEvent inbound, string address, string dedupeKey, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var reactionRow = timeline.WantsReaction(inbound.Type)
+            ? ", r as (insert into pending_reactions (event_id, created_at) select id, $5 from ins)"
+            : "";
+        await using var command = connection.Sql($"""
+            with ident as (
+                -- A retry takes no lock and writes nothing: it is answered from the second branch below.
+                select customer_id from customer_identities where channel = $1 and address = $2
+                  and not exists (select 1 from timeline_events where dedupe_key = $8)),
+            cust as (
+                select id, merged_into from customers where id = (select customer_id from ident) for share),
+            conv as (
+                select id from conversations
+                where customer_id = (select id from cust where merged_into is null) and channel = $1 and closed_at is null
+                  and customer_address = $2 and company_address is not distinct from coalesce($10, company_address)),
+            named as (
+                update customers set name = $11
+                where $11::text is not null and name is null and id = (select id from cust where merged_into is null)
+                  and exists (select 1 from conv)),
+            ins as (
+                insert into timeline_events (customer_id, conversation_id, channel, type, direction, occurred_at, recorded_at,
+                                             text, provider_id, dedupe_key, data)
+                select cust.id, conv.id, $1, $3, 'inbound', $4, $5, $6, $7, $8, $9
+                from cust, conv where cust.merged_into is null
+                on conflict (dedupe_key) do nothing
+                returning id, customer_id, conversation_id){reactionRow}
+            select id, customer_id, conversation_id, false from ins
+            union all
+            select id, customer_id, conversation_id, true from timeline_events where dedupe_key = $8
+            """,
+            inbound.Channel.ToName(), address, inbound.Type, inbound.OccurredAt, now, Db.Text(inbound.Text),
+            Db.Text(inbound.ProviderEventId), dedupeKey, Db.Jsonb(BuildData(inbound)?.ToJsonString() ?? "{}"),
+            Db.Text(inbound.CompanyAddress), Db.Text(CustomerStore.TrimName(inbound.CustomerName)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        // A row from the second branch is an event stored before this statement began: a provider retry.
+        if (!await reader.ReadAsync(ct)) return null;
+        var duplicate = reader.GetBoolean(3);
+        var result = new InboundResult(reader.GetInt64(0), reader.GetGuid(1), reader.Nullable<Guid?>(2), duplicate, ConversationOpened: false);
+        if (!duplicate) LogReceived(inbound.Type, inbound.Channel.ToName(), Redact.Address(address), result.EventId);
+        return result;
     }
 
     private static JsonObject? BuildData(InboundEvent inbound)

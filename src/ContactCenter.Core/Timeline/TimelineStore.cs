@@ -15,6 +15,9 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
     internal const string Columns =
         "id, customer_id, conversation_id, channel, type, direction, occurred_at, text, provider_id, data";
 
+    /// <summary>Whether events of this type need a pending_reactions row (some reaction wants them).</summary>
+    public bool WantsReaction(string eventType) => reactions.Wants(eventType);
+
     /// <summary>
     /// Appends inside the caller's transaction. The caller must hold the customer (see
     /// <see cref="Customers.CustomerStore.LockSurvivorAsync"/>) so a concurrent merge cannot strand the event.
@@ -60,6 +63,23 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
     public async Task<TimelineEvent?> FindByDedupeKeyAsync(NpgsqlConnection connection, string dedupeKey, CancellationToken ct)
     {
         await using var command = connection.Sql($"select {Columns} from timeline_events where dedupe_key = $1", dedupeKey);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    /// <summary>
+    /// The earliest event with the provider's id from the customer behind a channel address (following merges,
+    /// which move identities and events together), e.g. the message a provider's edit refers to.
+    /// </summary>
+    public async Task<TimelineEvent?> FindByProviderIdAsync(Channel channel, string address, string providerId, string type, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"""
+            select {Columns} from timeline_events
+            where customer_id = (select customer_id from customer_identities where channel = $1 and address = $2)
+              and channel = $1 and provider_id = $3 and type = $4
+            order by id limit 1
+            """, channel.ToName(), address, providerId, type);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }

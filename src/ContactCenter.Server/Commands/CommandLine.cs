@@ -11,14 +11,19 @@ public static class CommandLine
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["help"] = ("list the commands", (_, _) => Task.FromResult(PrintHelp())),
+            ["telegram"] = (Channels.Telegram.TelegramCommands.Usage, (args, configuration) => Channels.Telegram.TelegramCommands.RunAsync(args, configuration, Console.Out)),
+            ["flows"] = (FlowCommands.Help, FlowCommands.RunAsync),
         };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, LoadConfiguration());
+
+    /// <summary>A command with the configuration given (the tests pass theirs).</summary>
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
     {
         var (_, run) = Commands[args[0]];
-        return await run(args[1..], LoadConfiguration());
+        return await run(args[1..], configuration);
     }
 
     /// <summary>The service's configuration (appsettings, the environment's file, environment variables).</summary>

@@ -1,6 +1,12 @@
+using ContactCenter.Channels.Meta;
+using ContactCenter.Channels.Telegram;
+using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
+using ContactCenter.Core.Flows;
 using ContactCenter.Core.Routing;
+using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
+using ContactCenter.Server.Pages;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -18,16 +24,30 @@ public static class ContactCenterHosting
     {
         // The content root is the repository root (RunWorkingDirectory), so the host's default sources already
         // include the top-level appsettings.json and appsettings.Development.json, below environment variables.
+        // Nothing legitimate (webhooks, API calls) comes near 1 MB; bigger bodies are refused before they are read.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         await builder.AddContactCenterDatabaseAsync();
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
+        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterRouting(builder.Configuration);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddTelegramChannel(builder.Configuration);
+        services.AddMetaChannel(builder.Configuration);
+        services.AddTwilioChannel(builder.Configuration);
 
         services.AddProblemDetails();
+        services.AddRateLimiter(limiter =>
+        {
+            // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(LoginPages.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) }));
+        });
         services.AddExceptionHandler<ErrorHandler>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
         services.AddDataProtection().SetApplicationName("ContactCenter");
@@ -55,6 +75,7 @@ public static class ContactCenterHosting
         await app.MigrateDatabaseAsync();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
 

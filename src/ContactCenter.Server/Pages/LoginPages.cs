@@ -13,10 +13,13 @@ namespace ContactCenter.Server.Pages;
 /// </summary>
 public static class LoginPages
 {
+    public const string RateLimitPolicy = "login";
+
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/login", (string? returnUrl) => Html(Form(returnUrl, error: null))).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/login", LoginAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+        app.MapPost("/login", LoginAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery()
+            .RequireRateLimiting(RateLimitPolicy);
         app.MapPost("/logout", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

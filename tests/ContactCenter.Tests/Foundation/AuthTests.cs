@@ -82,8 +82,10 @@ public class AuthTests(AppFixture fx) : IClassFixture<AppFixture>, IAsyncLifetim
         Assert.Equal("/hangfire", response.Headers.Location!.OriginalString);
     }
 
-    private Task<HttpResponseMessage> LoginAsync(string key, string returnUrl = "/hangfire") =>
-        fx.App.ClientWithKey(null).PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+    private Task<HttpResponseMessage> LoginAsync(string key, string returnUrl = "/hangfire") => Login(fx.App, key, returnUrl);
+
+    internal static Task<HttpResponseMessage> Login(ContactCenterApp app, string key, string returnUrl = "/hangfire") =>
+        app.ClientWithKey(null).PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["key"] = key,
             ["returnUrl"] = returnUrl,
@@ -97,5 +99,20 @@ public class AuthTests(AppFixture fx) : IClassFixture<AppFixture>, IAsyncLifetim
         var request = new HttpRequestMessage(HttpMethod.Get, "/hangfire");
         request.Headers.Add("Cookie", cookie.Split(';')[0]);
         return await fx.App.ClientWithKey(null).SendAsync(request);
+    }
+}
+
+/// <summary>Its own host: the login limiter's budget is per host, and this test spends it.</summary>
+public class LoginRateLimitTests(AppFixture fx) : IClassFixture<AppFixture>
+{
+    [Fact]
+    public async Task GuessingKeysAtTheLoginFormIsRateLimited()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 15; i++) statuses.Add((await AuthTests.Login(fx.App, $"guess-{i}")).StatusCode);
+        Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        // The right key is refused too until the window passes: the limit is per address, not per key.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await AuthTests.Login(fx.App, ContactCenterApp.SupervisorKey)).StatusCode);
     }
 }

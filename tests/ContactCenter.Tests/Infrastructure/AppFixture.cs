@@ -45,8 +45,8 @@ public class AppFixture : IAsyncLifetime
     /// <summary>Empties every table the service writes (schema and recurring-job definitions stay).</summary>
     public async Task ResetAsync()
     {
-        // The truncate locks table after table while the host's workers read several of them in one statement:
-        // PostgreSQL may break that tie as a deadlock. Nothing was truncated then; try again.
+        // TRUNCATE locks its tables one after another while the host's workers (Hangfire, reactions) hold
+        // locks in their own order; when PostgreSQL picks the reset as the deadlock victim, try again.
         for (var attempt = 1; ; attempt++)
         {
             try
