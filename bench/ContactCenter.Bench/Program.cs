@@ -30,8 +30,28 @@ switch (scenario)
         await FlowScenario.RunAsync(database, Option("--calls", 4000),
             args.Contains("--concurrency") ? [Option("--concurrency", 16)] : [1, 32, 200]);
         break;
+    case "clocks":
+    {
+        // Breach lateness: --clocks N (default 10000 then 100000), --scheduler deadlines|hangfire|both, --window s, --measure s.
+        var schedulerIndex = Array.IndexOf(args, "--scheduler");
+        var which = schedulerIndex >= 0 && schedulerIndex + 1 < args.Length ? args[schedulerIndex + 1] : "both";
+        var schedulers = which switch
+        {
+            "deadlines" => new[] { ContactCenter.Core.ResponseTargets.ClockScheduler.Deadlines },
+            "hangfire" => [ContactCenter.Core.ResponseTargets.ClockScheduler.Hangfire],
+            _ => [ContactCenter.Core.ResponseTargets.ClockScheduler.Deadlines, ContactCenter.Core.ResponseTargets.ClockScheduler.Hangfire],
+        };
+        foreach (var clocks in args.Contains("--clocks") ? [Option("--clocks", 10000)] : new[] { 10000, 100000 })
+            foreach (var scheduler in schedulers)
+                await ClockScenario.RunAsync(database, clocks, scheduler, TimeSpan.FromSeconds(Option("--window", 600)),
+                    TimeSpan.FromSeconds(Option("--measure", 60)));
+        break;
+    }
+    case "assignment":
+        await AssignmentScenario.RunAsync(database, Option("--waiting", 10000), Option("--agents", 1000), Option("--rate", 50));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment");
         return 2;
 }
 

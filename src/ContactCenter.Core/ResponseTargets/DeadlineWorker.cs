@@ -20,7 +20,6 @@ public sealed partial class DeadlineWorker(
     TimeProvider clock,
     ILogger<DeadlineWorker> log) : BackgroundService
 {
-    private static readonly TimeSpan HangfireGrace = TimeSpan.FromSeconds(30);
     private readonly SlaOptions _options = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -31,7 +30,7 @@ public sealed partial class DeadlineWorker(
             TimeSpan sleep;
             try
             {
-                var handled = await RunOnceAsync(hangfireMode ? HangfireGrace : TimeSpan.Zero, stoppingToken);
+                var handled = await RunOnceAsync(hangfireMode ? _options.HangfireSweepAfter : TimeSpan.Zero, stoppingToken);
                 if (handled == _options.BatchSize) continue;
                 sleep = hangfireMode ? TimeSpan.FromSeconds(10) : await UntilNextDeadlineAsync(stoppingToken);
             }

@@ -34,6 +34,8 @@ public sealed class SlaOptions
     public int Parallelism { get; set; } = 4;
     /// <summary>A claimed clock is invisible to other instances this long (a crashed claimer's clocks come back).</summary>
     public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Hangfire mode: how overdue a clock must be before the deadline worker checks it instead of the lost job.</summary>
+    public TimeSpan HangfireSweepAfter { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Share of the target at which <c>sla.warning</c> is written.</summary>
     public double WarningAt { get; set; } = 0.8;
 

@@ -1,0 +1,48 @@
+extern alias server;
+
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace ContactCenter.Bench;
+
+/// <summary>The whole service in-process (Hangfire server, reaction, routing and deadline workers) on the bench database.</summary>
+public sealed class RoutingHost(string connectionString, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<server::Program>
+{
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseContentRoot(RepositoryRoot());
+        builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
+        builder.UseSetting("Logging:LogLevel:Default", "Error");
+        builder.UseSetting("Routing:AutoQueue", "false");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
+
+    /// <summary>A fresh database for one run, so figures never include an earlier run's rows.</summary>
+    public static async Task<string> FreshDatabaseAsync(BenchDatabase database, string name)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false };
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using (var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", connection)) await drop.ExecuteNonQueryAsync();
+            await using (var create = new NpgsqlCommand($"create database \"{name}\"", connection)) await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(database.ConnectionString) { Database = name, MaxPoolSize = 100 }.ConnectionString;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("Could not find the repository root (ContactCenter.sln).");
+    }
+}
