@@ -85,7 +85,8 @@ public sealed class TwimlCaller(VoiceFixture fx, string? from, string? callSid =
 
     public Task<HttpResponseMessage> SendAsync(string url, List<KeyValuePair<string, string>> extra, string? callSid = null, string? token = null)
     {
-        var pathAndQuery = Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : url;
+        // "/path" alone is an absolute file URI on Unix: only http(s) URLs are cut to their path.
+        var pathAndQuery = url.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? new Uri(url).PathAndQuery : url;
         var form = Form(callSid ?? CallSid);
         foreach (var pair in extra)
         {

@@ -48,3 +48,4 @@ public static class VoiceDb
         return await ContactCenter.Core.Storage.Db.Sql(connection, sql, args).ExecuteScalarAsync();
     }
 }
+
