@@ -47,11 +47,14 @@ switch (scenario)
                     TimeSpan.FromSeconds(Option("--measure", 60)));
         break;
     }
+    case "voice":
+        await VoiceScenario.RunAsync(database, Option("--calls", 1000), Option("--concurrency", 200));
+        break;
     case "assignment":
         await AssignmentScenario.RunAsync(database, Option("--waiting", 10000), Option("--agents", 1000), Option("--rate", 50));
         break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice");
         return 2;
 }
 
