@@ -17,7 +17,7 @@ namespace ContactCenter.Tests.Voice;
 /// queueing on (as in the routing tests), quick callback retries, hold music, and the IVR's clock fixed on a
 /// Monday morning in New York so business hours do not depend on when the tests run.
 /// </summary>
-public sealed class VoiceFixture : TwilioFixture
+public class VoiceFixture : TwilioFixture
 {
     public const string HoldMusic = "https://cdn.example.test/hold/cool-jazz.mp3";
     public const string CallsPrefix = $"/2010-04-01/Accounts/{TwilioFake.AccountSid}/Calls";
