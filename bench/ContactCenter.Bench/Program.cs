@@ -1,6 +1,7 @@
 using ContactCenter.Bench;
 
 // dotnet run -c Release --project bench/ContactCenter.Bench -- <scenario> [--events N] [--concurrency C] [--durable]
+// voice: [--calls N] [--concurrency C] [--think ms]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "inbound";
 int Option(string name, int fallback)
 {
@@ -48,7 +49,7 @@ switch (scenario)
         break;
     }
     case "voice":
-        await VoiceScenario.RunAsync(database, Option("--calls", 1000), Option("--concurrency", 200));
+        await VoiceScenario.RunAsync(database, Option("--calls", 600), Option("--concurrency", 200), Option("--think", 0));
         break;
     case "assignment":
         await AssignmentScenario.RunAsync(database, Option("--waiting", 10000), Option("--agents", 1000), Option("--rate", 50));

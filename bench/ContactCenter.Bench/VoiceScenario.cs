@@ -32,7 +32,9 @@ public static partial class VoiceScenario
     private const string PublicBase = "https://contact.example.test";
     private static readonly string[] Keys = ["1", "1", "2"];
 
-    public static async Task RunAsync(BenchDatabase database, int calls, int concurrency)
+    /// <param name="thinkMs">Pause between a caller's turns (each drawn from 0.5–1.5 × this): 0 is a closed loop that measures
+    /// saturation; a few seconds is a caller listening to prompts, so 200 calls at once make a realistic load.</param>
+    public static async Task RunAsync(BenchDatabase database, int calls, int concurrency, int thinkMs)
     {
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await InboundScenario.EnsureBaselineTableAsync(dataSource);
@@ -47,17 +49,18 @@ public static partial class VoiceScenario
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var customers = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).ToArray();
-        await WalkAsync(http, $"w{run}", Math.Min(calls, 200), 16); // warm-up: connections, JIT, plans
+        await WalkAsync(http, $"w{run}", Math.Min(calls, 200), 16, 0); // warm-up: connections, JIT, plans
         await Measure.RunAsync("warm-up", 500, 16, i => InboundScenario.BaselineAsync(dataSource, customers, $"w{run}", i));
 
-        Console.WriteLine($"Voice IVR turns over HTTP (Kestrel, loopback): {calls} calls of {Keys.Length + 2} turns, {concurrency} calls at once");
+        Console.WriteLine($"Voice IVR turns over HTTP (Kestrel, loopback): {calls} calls of {Keys.Length + 2} turns, {concurrency} calls at once, " +
+                          $"{(thinkMs == 0 ? "no pause between turns (saturation)" : $"~{thinkMs} ms between a caller's turns")}");
         var baseline = await Measure.RunAsync($"bare single INSERT, c={concurrency}", calls * (Keys.Length + 2), concurrency,
             i => InboundScenario.BaselineAsync(dataSource, customers, run, i));
-        var (all, byTurn) = await WalkAsync(http, run, calls, concurrency);
+        var (all, byTurn) = await WalkAsync(http, run, calls, concurrency, thinkMs);
         Console.WriteLine(baseline);
         Console.WriteLine(all);
         foreach (var turn in byTurn) Console.WriteLine(turn);
-        Console.WriteLine($"  turn p50 x{all.P50 / baseline.P50:N1}, p99 x{all.P99 / baseline.P99:N1} the baseline's");
+        Console.WriteLine($"  turn p50 x{all.P50 / baseline.P50:N1}, p99 x{all.P99 / baseline.P99:N1} the baseline's (its throughput is per turn only with no pause)");
 
         await using var connection = await dataSource.OpenConnectionAsync();
         var queued = (long)(await connection.Sql("select count(*) from timeline_events where type = 'call.queued' and provider_id like $1", $"CA{run}%")
@@ -67,7 +70,7 @@ public static partial class VoiceScenario
     }
 
     /// <summary>Runs the calls, <paramref name="concurrency"/> at a time; latencies per turn, overall and by turn.</summary>
-    private static async Task<(Measurement All, List<Measurement> ByTurn)> WalkAsync(HttpClient http, string run, int calls, int concurrency)
+    private static async Task<(Measurement All, List<Measurement> ByTurn)> WalkAsync(HttpClient http, string run, int calls, int concurrency, int thinkMs)
     {
         var turns = Keys.Length + 2;
         var latencies = new double[calls * turns];
@@ -95,6 +98,7 @@ public static partial class VoiceScenario
                     // The next request goes where the TwiML points: the Gather's action, then the wait loop's Redirect.
                     url = turn < 3 ? Attribute(twiml, "Gather", "action") : RedirectTarget().Match(twiml).Groups[1].Value;
                     url = url.Replace("&amp;", "&", StringComparison.Ordinal)[PublicBase.Length..];
+                    if (thinkMs > 0) await Task.Delay((int)(thinkMs * (0.5 + Random.Shared.NextDouble())));
                 }
             }
         })));

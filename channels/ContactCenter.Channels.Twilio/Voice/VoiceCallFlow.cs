@@ -127,6 +127,7 @@ internal sealed partial class VoiceCallFlow(
             // A flow variable that is no queue name (e.g. a lookup result): the default queue rather than dead air.
             LogBadQueue(queue);
             queue = routingOptions.Value.DefaultQueue;
+            await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
             outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, reason, ct);
         }
 
@@ -134,8 +135,12 @@ internal sealed partial class VoiceCallFlow(
         switch (outcome)
         {
             case RoutingOutcome.Done done:
-                queue = done.Conversation.Queue ?? queue;
-                await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
+                if (done.Conversation.Queue is { } placed && placed != queue)
+                {
+                    queue = placed;
+                    await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
+                }
+
                 await ledger.AppendAsync(call.ConversationId,
                 [
                     new CallEvent(TimelineEventTypes.CallQueued, $"twilio:{call.CallSid}:call.queued:{version}", Direction.Internal,

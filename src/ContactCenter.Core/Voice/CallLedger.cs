@@ -72,13 +72,17 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        await connection.Sql("""
-            insert into voice_calls (call_sid, conversation_id, customer_id, direction, caller, company_number, started_at, status)
-            values ($1, $2, $3, 'inbound', $4, $5, $6, 'ringing')
-            on conflict (call_sid) do nothing
-            """, call.CallSid, conversationId, customerId, call.Caller ?? VoiceCall.Anonymous, Db.Text(call.CompanyNumber), call.OccurredAt)
-            .ExecuteNonQueryAsync(ct);
-        return ((await GetAsync(connection, call.CallSid, ct))!, duplicate);
+        await using var command = connection.Sql($"""
+            with ins as (
+                insert into voice_calls (call_sid, conversation_id, customer_id, direction, caller, company_number, started_at, status)
+                values ($1, $2, $3, 'inbound', $4, $5, $6, 'ringing')
+                on conflict (call_sid) do nothing
+                returning {Columns})
+            select * from ins
+            union all
+            select {Columns} from voice_calls where call_sid = $1 and not exists (select 1 from ins)
+            """, call.CallSid, conversationId, customerId, call.Caller ?? VoiceCall.Anonymous, Db.Text(call.CompanyNumber), call.OccurredAt);
+        return ((await ReadOneAsync(command, ct))!, duplicate);
     }
 
     private async Task<(Guid Customer, Guid Conversation, bool Duplicate)> StartAnonymousAsync(IncomingCall call, CancellationToken ct)
@@ -150,6 +154,50 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
         if (events.Count == 0) return 0;
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
+        return await TryAppendDirectAsync(connection, conversationId, events, now, ct) ?? await AppendLockedAsync(connection, conversationId, events, now, ct);
+    }
+
+    /// <summary>
+    /// The common case in one statement (one transaction): the conversation was not merged, so its customer is
+    /// share-locked (as every timeline write does) and the events inserted at once; reaction rows for the types
+    /// some reaction wants. Null when the customer or conversation was merged away: the locked path follows it.
+    /// </summary>
+    private async Task<int?> TryAppendDirectAsync(
+        NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
+    {
+        var wanted = events.Select(e => e.Type).Distinct().Where(timeline.WantsReaction).ToArray();
+        await using var command = connection.Sql("""
+            with conv as (select id, customer_id from conversations where id = $1 and merged_into is null),
+            cust as (select id, merged_into from customers where id = (select customer_id from conv) for share),
+            ins as (
+                insert into timeline_events (customer_id, conversation_id, channel, type, direction, occurred_at, recorded_at,
+                                             text, provider_id, dedupe_key, data)
+                select cust.id, conv.id, 'voice', t.type, t.direction, $2, $2, t.text, t.provider_id, t.dedupe_key, t.data
+                from cust, conv,
+                     unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+                         with ordinality as t(type, direction, text, provider_id, dedupe_key, data, n)
+                where cust.merged_into is null
+                order by t.n
+                on conflict (dedupe_key) do nothing
+                returning id, type),
+            r as (insert into pending_reactions (event_id, created_at) select id, $2 from ins where type = any($9))
+            select (select count(*) from cust where merged_into is null)::int, (select count(*) from ins)::int
+            """, conversationId, now,
+            events.Select(e => e.Type).ToArray(), events.Select(e => e.Direction).ToArray(), Texts(events.Select(e => e.Text)),
+            Texts(events.Select(e => e.ProviderId)), events.Select(e => e.DedupeKey).ToArray(),
+            new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb, Value = events.Select(e => e.Data.ToJsonString()).ToArray() },
+            wanted);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return reader.GetInt32(0) == 0 ? null : reader.GetInt32(1);
+    }
+
+    private static NpgsqlParameter Texts(IEnumerable<string?> values) =>
+        new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Value = values.ToArray() };
+
+    private async Task<int> AppendLockedAsync(
+        NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
+    {
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } target) return 0;
         var added = 0;
