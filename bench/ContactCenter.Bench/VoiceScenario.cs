@@ -76,8 +76,11 @@ public static partial class VoiceScenario
         var latencies = new double[calls * turns];
         var next = -1;
         var total = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
         {
+            // With pauses, calls start spread over one call's length, so about `concurrency` calls are in progress at
+            // any time instead of all arriving in the same instant.
+            if (thinkMs > 0) await Task.Delay(worker * thinkMs * turns / concurrency);
             int call;
             while ((call = Interlocked.Increment(ref next)) < calls)
             {

@@ -80,8 +80,11 @@ internal sealed partial class VoiceAgents(
 
         var error = result.Error!;
         if (error.IsTemporary) throw new TemporaryTwilioException($"Redirecting call {call.CallSid} failed: {error.DisplayCode} {error.Message}");
-        // Most often the caller hung up a moment ago (21220: call not in progress); the status callback closes it.
+        // Most often the caller hung up a moment ago (21220: call not in progress); the status callback closes it,
+        // unless they had asked to be called back: then the callback is placed instead.
         await FailedAsync(call, assignedEvent, $"{error.DisplayCode}: {error.Message}", ct);
+        if (await callbacks.AssignAsync(call.ConversationId, agentId, assignedEvent, ct))
+            jobs.Enqueue<CallbackDialer>(d => d.PlaceAsync(call.ConversationId, assignedEvent, CancellationToken.None));
     }
 
     private async Task FailedAsync(VoiceCall call, long assignedEvent, string error, CancellationToken ct)
@@ -101,8 +104,8 @@ internal sealed partial class VoiceAgents(
         var conversation = await conversations.GetAsync(call.ConversationId, ct);
         if (conversation is { ClosedAt: null } && conversation.Assignee == agentId)
             twiml.DialAgent(response, call.CallSid, agentId, greeting, locale);
-        else if (conversation is { Status: ConversationStatus.Queued })
-            twiml.WaitLoop(response, null, VoicePhrases.For(call.Language), false);
+        else if (conversation is { ClosedAt: null })
+            twiml.WaitLoop(response, null, VoicePhrases.For(call.Language), false); // given to someone else since: their redirect follows
         else
             VoiceTwiml.Hangup(response);
         return response;

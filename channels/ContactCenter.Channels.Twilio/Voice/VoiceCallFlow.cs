@@ -189,7 +189,11 @@ internal sealed partial class VoiceCallFlow(
         if (digits == "1" && OffersCallback(call) && call.Queue is { } queue)
         {
             if (await CallbackAsync(call, queue, call.Caller, null, ct))
+            {
+                // The caller hangs up now: an agent who gets the conversation places the callback, not a redirect.
+                await ledger.LeftQueueAsync(call.CallSid, ct);
                 return VoiceTwiml.Hangup(new TwimlResponse().Add(twiml.Say(phrases.CallbackConfirmed, phrases.Locale)));
+            }
         }
 
         return await WaitAsync(call, null, ct);

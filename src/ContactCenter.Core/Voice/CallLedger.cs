@@ -223,6 +223,13 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
             """, callSid, queue, clock.GetUtcNow(), Db.Text(language)).ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>The caller stops waiting on the line (they chose a callback): no redirect is tried for this call.</summary>
+    public async Task LeftQueueAsync(string callSid, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.Sql("update voice_calls set queued_at = null where call_sid = $1", callSid).ExecuteNonQueryAsync(ct);
+    }
+
     public async Task MarkVoicemailOfferedAsync(string callSid, string queue, string? language, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

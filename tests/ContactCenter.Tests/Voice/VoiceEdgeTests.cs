@@ -76,8 +76,9 @@ public class VoiceEdgeTests(VoiceFixture fx) : IClassFixture<VoiceFixture>, IAsy
     }
 
     [Fact]
-    public async Task PressingOneWhileWaitingKeepsThePlaceAndAsksForACallback()
+    public async Task PressingOneWhileWaitingKeepsThePlaceAndTheAgentGetsACallbackNotARedirect()
     {
+        await fx.App.CreateAgentAsync(ContactCenterApp.AgentId, capacity: new { voice = 1, messaging = 0 });
         var first = new TwimlCaller(fx, "+14155550142");
         var second = new TwimlCaller(fx, "+14155550143");
         foreach (var caller in new[] { first, second })
@@ -96,6 +97,14 @@ public class VoiceEdgeTests(VoiceFixture fx) : IClassFixture<VoiceFixture>, IAsy
         Assert.Single(await fx.App.EventsAsync(conversation, "call.callback_requested"));
         await second.FollowRedirectAsync();
         Assert.Contains("You are number 2 in line.", second.Says);
+
+        // The first caller is first in line: the free agent gets them, by callback (they hung up), before
+        // Twilio's status callback for their call even arrived.
+        await fx.App.SetStatusAsync(ContactCenterApp.AgentId, "available");
+        var create = await fx.CallRequestAsync(r => r.Path == VoiceFixture.CallsPrefix + ".json", "the callback is placed");
+        Assert.Equal("+14155550142", create["To"]);
+        Assert.DoesNotContain(fx.CallRequests, r => r.Path == VoiceKit.RedirectPath(first.CallSid));
+        Assert.Equal("queued", (await fx.App.ConversationAsync(await fx.ConversationOfAsync(second)))["status"]!.GetValue<string>());
     }
 
     [Fact]
