@@ -35,8 +35,10 @@ public sealed record CallStatusResult(VoiceCall Call, bool Advanced, bool Ended,
 public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore timeline, TimeProvider clock)
 {
     public const string StartedDirectionCallback = "callback";
+    // A customer merge may fold the call's conversation into the survivor's: reads follow it (one hop, the usual case;
+    // timeline writes follow any chain through ConversationStore.LockForAppendAsync).
     private const string Columns = """
-        call_sid, conversation_id, customer_id, direction, caller, company_number, language, started_at, status, queue, queued_at,
+        call_sid, coalesce((select m.merged_into from conversations m where m.id = voice_calls.conversation_id), voice_calls.conversation_id), customer_id, direction, caller, company_number, language, started_at, status, queue, queued_at,
         voicemail_queue, voicemail_at, agent_id, connect_event_id, connected_at, ended_at, duration_seconds
         """;
 
