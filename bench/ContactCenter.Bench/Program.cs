@@ -1,6 +1,7 @@
 using ContactCenter.Bench;
 
 // dotnet run -c Release --project bench/ContactCenter.Bench -- <scenario> [--events N] [--concurrency C] [--durable]
+// voice: [--calls N] [--concurrency C] [--think ms]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "inbound";
 int Option(string name, int fallback)
 {
@@ -47,11 +48,14 @@ switch (scenario)
                     TimeSpan.FromSeconds(Option("--measure", 60)));
         break;
     }
+    case "voice":
+        await VoiceScenario.RunAsync(database, Option("--calls", 600), Option("--concurrency", 200), Option("--think", 0));
+        break;
     case "assignment":
         await AssignmentScenario.RunAsync(database, Option("--waiting", 10000), Option("--agents", 1000), Option("--rate", 50));
         break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice");
         return 2;
 }
 

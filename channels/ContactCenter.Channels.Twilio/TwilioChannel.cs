@@ -1,4 +1,5 @@
 using ContactCenter.Channels.Twilio.Messaging;
+using ContactCenter.Channels.Twilio.Voice;
 using ContactCenter.Core.Outbound;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,6 +25,7 @@ public static partial class TwilioChannel
             .RemoveAllLoggers();
         services.AddSingleton<TwilioMessagingSender>();
         services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<TwilioMessagingSender>());
+        services.AddTwilioVoice(configuration);
         return services;
     }
 
@@ -38,6 +40,7 @@ public static partial class TwilioChannel
             .AllowAnonymous()
             .ExcludeFromDescription();
         twilio.MapMessagingWebhooks();
+        twilio.MapVoiceWebhooks();
 
         var settings = app.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value;
         var log = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TwilioChannel));

@@ -17,7 +17,8 @@ namespace ContactCenter.Server.Commands;
 /// </summary>
 internal static class FlowCommands
 {
-    public const string Help = "flows validate [path] | flows simulate <flow> [--lang es] [--caller +1…] [--name Ana] [--set k=v] [--at <time>]";
+    public const string Help = "flows validate [path] | flows simulate <flow> [--lang es] [--caller +1…] [--name Ana] [--set k=v] [--at <time>] " +
+                               "| flows simulate --webhooks <service url> [--caller +1…]";
 
     public static Task<int> RunAsync(string[] args, IConfiguration configuration) =>
         RunAsync(args, configuration, Directory.GetCurrentDirectory(), Console.In, Console.Out, CancellationToken.None);
@@ -31,6 +32,8 @@ internal static class FlowCommands
                 return Validate(configuration, root, null, output);
             case ["validate", var path]:
                 return Validate(configuration, root, path, output);
+            case ["simulate", "--webhooks", var url, .. var rest]:
+                return await SimulateThroughWebhooksAsync(configuration, url, rest, input, output, ct);
             case ["simulate", var flow, .. var rest]:
                 return await SimulateAsync(configuration, root, flow, rest, input, output, ct);
             default:
@@ -156,6 +159,29 @@ internal static class FlowCommands
         var echo = !ReferenceEquals(input, Console.In) || Console.IsInputRedirected;
         await new FlowRehearsal(new EngineCallPath(flow, driver), flow.Audience, input, output, echo).RunAsync(start, ct);
         return 0;
+    }
+
+    /// <summary>A call through a running service's voice webhooks (the flow is the service's <c>Flows:Voice</c>).</summary>
+    private static async Task<int> SimulateThroughWebhooksAsync(IConfiguration configuration, string url, string[] rest, TextReader input,
+        TextWriter output, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var service) || service.Scheme is not ("http" or "https"))
+        {
+            await output.WriteLineAsync($"'{url}' is not the service's URL (e.g. http://localhost:5080).");
+            return 2;
+        }
+
+        if (configuration["Twilio:AuthToken"] is not { Length: > 0 } token)
+        {
+            await output.WriteLineAsync("Twilio:AuthToken is needed to sign the webhooks as Twilio does (the service's own token).");
+            return 2;
+        }
+
+        var caller = rest is ["--caller", var number] ? number : "+15550100001";
+        using var http = new HttpClient { BaseAddress = service };
+        var signingBase = configuration["Twilio:PublicBaseUrl"] is { Length: > 0 } publicBase ? publicBase : service.GetLeftPart(UriPartial.Authority);
+        var echo = !ReferenceEquals(input, Console.In) || Console.IsInputRedirected;
+        return await new WebhookRehearsal(http, signingBase, token, caller, input, output, echo).RunAsync(ct);
     }
 
     private static Flow ParseOne(string file)
