@@ -4,6 +4,7 @@ using ContactCenter.Core.Flows;
 using ContactCenter.Core.Routing;
 using ContactCenter.Core.Timeline;
 using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContactCenter.Core.Bot;
 
@@ -110,9 +111,12 @@ public sealed partial class ChatBot
 }
 
 /// <summary>What the bot does after events are stored: answers customer messages.</summary>
-internal sealed class BotReaction(ChatBot bot) : Reactions.ITimelineReaction
+internal sealed class BotReaction(IServiceProvider services) : Reactions.ITimelineReaction
 {
     public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.MessageReceived };
 
-    public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) => bot.OnMessageAsync(timelineEvent, ct);
+    // Resolved on first use: the bot writes timeline events, and the timeline store needs the reaction registry
+    // (which lists this reaction) to know which events create reaction work.
+    public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) =>
+        services.GetRequiredService<ChatBot>().OnMessageAsync(timelineEvent, ct);
 }
