@@ -24,8 +24,10 @@ create index kb_articles_listing on kb_articles (updated_at desc, id desc);
 
 -- The bot's state per conversation on a channel with a bot flow. The row is also the lock that makes the
 -- bot's turns for one conversation take turns: every turn locks it (FOR UPDATE) first.
+-- No foreign key to conversations on purpose: the key-share lock it takes on the conversation row would
+-- block routing's FOR UPDATE of that row while a turn (holding this row) hands the conversation off.
 create table bot_conversations (
-    conversation_id   uuid primary key references conversations (id),
+    conversation_id   uuid primary key,
     customer_id       uuid not null,
     channel           text not null,
     -- 'bot': the bot answers; 'agent': handed to a person (the bot is silent).
