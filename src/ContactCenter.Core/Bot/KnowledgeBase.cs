@@ -57,7 +57,7 @@ public sealed class KnowledgeBase(NpgsqlDataSource db, IOptionsMonitor<BotOption
             where q.qt <> '' and a.search @@ q.qt::tsquery
             order by rank desc, a.updated_at desc
             limit $3
-            """, question, Configs.Values.Distinct().ToArray(), limit, Weights);
+            """, Fold(question), Configs.Values.Distinct().ToArray(), limit, Weights);
         var list = new List<KnowledgeMatch>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -98,11 +98,12 @@ public sealed class KnowledgeBase(NpgsqlDataSource db, IOptionsMonitor<BotOption
         var slug = draft.Slug ?? Slugs.From(draft.Title);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var insert = connection.Sql($"""
-            insert into kb_articles (id, slug, title, body, language, config, tags, source, created_at, updated_at)
-            values ($1, $2, $3, $4, $5, $6::regconfig, $7, 'api', $8, $8)
+            insert into kb_articles (id, slug, title, body, language, config, tags, source, created_at, updated_at, search_title, search_body)
+            values ($1, $2, $3, $4, $5, $6::regconfig, $7, 'api', $8, $8, $9, $10)
             on conflict (slug) do nothing
             returning {Columns}
-            """, Guid.CreateVersion7(now), slug, draft.Title, draft.Body, draft.Language, Configs[draft.Language], draft.Tags.ToArray(), now);
+            """, Guid.CreateVersion7(now), slug, draft.Title, draft.Body, draft.Language, Configs[draft.Language], draft.Tags.ToArray(), now,
+            Fold(draft.Title), Fold(draft.Body));
         await using var reader = await insert.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? new ArticleSaveResult.Saved(Read(reader), true) : new ArticleSaveResult.SlugTaken(slug);
     }
@@ -115,10 +116,11 @@ public sealed class KnowledgeBase(NpgsqlDataSource db, IOptionsMonitor<BotOption
         {
             await using var update = connection.Sql($"""
                 update kb_articles set slug = coalesce($2, slug), title = $3, body = $4, language = $5, config = $6::regconfig, tags = $7,
-                    source = 'api', updated_at = $8
+                    source = 'api', updated_at = $8, search_title = $9, search_body = $10
                 where id = $1
                 returning {Columns}
-                """, id, Db.Text(draft.Slug), draft.Title, draft.Body, draft.Language, Configs[draft.Language], draft.Tags.ToArray(), clock.GetUtcNow());
+                """, id, Db.Text(draft.Slug), draft.Title, draft.Body, draft.Language, Configs[draft.Language], draft.Tags.ToArray(), clock.GetUtcNow(),
+                Fold(draft.Title), Fold(draft.Body));
             await using var reader = await update.ExecuteReaderAsync(ct);
             return await reader.ReadAsync(ct) ? new ArticleSaveResult.Saved(Read(reader), false) : new ArticleSaveResult.NotFound();
         }
@@ -139,19 +141,35 @@ public sealed class KnowledgeBase(NpgsqlDataSource db, IOptionsMonitor<BotOption
         foreach (var draft in drafts)
         {
             await using var upsert = connection.Sql("""
-                insert into kb_articles (id, slug, title, body, language, config, tags, source, created_at, updated_at)
-                values ($1, $2, $3, $4, $5, $6::regconfig, $7, 'seed', $8, $8)
+                insert into kb_articles (id, slug, title, body, language, config, tags, source, created_at, updated_at, search_title, search_body)
+                values ($1, $2, $3, $4, $5, $6::regconfig, $7, 'seed', $8, $8, $9, $10)
                 on conflict (slug) do update set title = excluded.title, body = excluded.body, language = excluded.language,
-                    config = excluded.config, tags = excluded.tags, updated_at = excluded.updated_at
+                    config = excluded.config, tags = excluded.tags, updated_at = excluded.updated_at,
+                    search_title = excluded.search_title, search_body = excluded.search_body
                 where kb_articles.source = 'seed'
                   and (kb_articles.title, kb_articles.body, kb_articles.language, kb_articles.tags)
                       is distinct from (excluded.title, excluded.body, excluded.language, excluded.tags)
                 """, Guid.CreateVersion7(now), draft.Slug!, draft.Title, draft.Body, draft.Language, Configs[draft.Language],
-                draft.Tags.ToArray(), now);
+                draft.Tags.ToArray(), now, Fold(draft.Title), Fold(draft.Body));
             written += await upsert.ExecuteNonQueryAsync(ct);
         }
 
         return written;
+    }
+
+    /// <summary>Accents and punctuation off ("¿contraseña?" → " contrasena "), so text search does not depend on the database's locale.</summary>
+    internal static string Fold(string text)
+    {
+        var decomposed = text.Normalize(System.Text.NormalizationForm.FormD);
+        var folded = new System.Text.StringBuilder(decomposed.Length);
+        foreach (var c in decomposed)
+        {
+            // Punctuation becomes a space too: under LC_CTYPE C the parser would glue "¿Cómo" into one word.
+            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
+                folded.Append(char.IsLetterOrDigit(c) ? c : ' ');
+        }
+
+        return folded.ToString().Normalize(System.Text.NormalizationForm.FormC);
     }
 
     private static string Prefixed(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));

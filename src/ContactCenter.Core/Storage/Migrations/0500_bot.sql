@@ -14,8 +14,12 @@ create table kb_articles (
     tags        text[] not null default '{}',
     -- 'seed' rows follow their file; once edited through the API ('api') the seed leaves them alone.
     source      text not null check (source in ('seed', 'api')),
+    -- Title and body with accents folded (by the service): search works the same whatever the database's
+    -- locale (under LC_CTYPE C the parser splits "contraseña"), and customers typing without accents match.
+    search_title text not null,
+    search_body  text not null,
     search      tsvector generated always as (
-                    setweight(to_tsvector(config, title), 'A') || setweight(to_tsvector(config, body), 'B')) stored,
+                    setweight(to_tsvector(config, search_title), 'A') || setweight(to_tsvector(config, search_body), 'B')) stored,
     created_at  timestamptz not null,
     updated_at  timestamptz not null
 );
