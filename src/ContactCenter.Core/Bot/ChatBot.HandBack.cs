@@ -113,10 +113,11 @@ public sealed partial class ChatBot
 /// <summary>What the bot does after events are stored: answers customer messages.</summary>
 internal sealed class BotReaction(IServiceProvider services) : Reactions.ITimelineReaction
 {
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.MessageReceived };
+    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.MessageReceived, TimelineEventTypes.ConversationResolved };
 
     // Resolved on first use: the bot writes timeline events, and the timeline store needs the reaction registry
     // (which lists this reaction) to know which events create reaction work.
-    public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) =>
-        services.GetRequiredService<ChatBot>().OnMessageAsync(timelineEvent, ct);
+    public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) => timelineEvent.Type == TimelineEventTypes.ConversationResolved
+        ? services.GetRequiredService<ChatBot>().OnResolvedAsync(timelineEvent, ct)
+        : services.GetRequiredService<ChatBot>().OnMessageAsync(timelineEvent, ct);
 }

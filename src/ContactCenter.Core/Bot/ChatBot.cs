@@ -59,6 +59,13 @@ public sealed partial class ChatBot(
         await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await BotConversations.LockAsync(connection, conversationId, message.CustomerId, channel, clock.GetUtcNow(), ct);
         if (row.LastEventId >= message.Id) return;
+        if (row.Created && await TryAnswerSurveyAsync(connection, row, message, ct))
+        {
+            // Not a bot conversation of its own: no row stays (a redelivery finds the conversation closed).
+            await tx.RollbackAsync(ct);
+            return;
+        }
+
         foreach (var pending in await UnansweredAsync(connection, conversationId, row.LastEventId, message.Id, ct))
             row = await TurnAsync(row, flow, pending, ct);
         await BotConversations.SaveAsync(connection, row, clock.GetUtcNow(), ct);

@@ -74,6 +74,35 @@ public class BotHandoffTests(BotFixture fx) : IClassFixture<BotFixture>, IAsyncL
     }
 
     [Fact]
+    public async Task AfterAnAgentResolvesTheSurveyGoesOutAndItsAnswerIsNotANewRequest()
+    {
+        const string customer = "+14155550216";
+        await fx.SaysAsync(customer, "agent");
+        var id = await fx.ConversationAsync("whatsapp", customer);
+        await fx.App.WaitForEventAsync(id, "conversation.queued");
+        await fx.App.CreateAgentAsync(ContactCenterApp.AgentId, status: "available");
+        await fx.App.WaitForAsync(id, c => c.Assignee() == ContactCenterApp.AgentId, "agent-1 has it");
+        await fx.App.Agent().PostJsonAsync($"/api/conversations/{id}/messages", new { text = "All sorted!" }, HttpStatusCode.Accepted);
+        await fx.App.Agent().PostJsonAsync($"/api/conversations/{id}/resolve", new { }, HttpStatusCode.OK);
+
+        Assert.Contains("How satisfied are you", await fx.LastReplyAsync(id, 2));
+        await fx.SettledAsync();
+        await fx.SaysAsync(customer, "4");
+        var csat = await fx.App.WaitForEventAsync(id, "csat.response");
+        Assert.Equal(4, csat["data"]!["score"]!.GetValue<int>());
+        Assert.Equal(ContactCenterApp.AgentId, csat["data"]!["handledBy"]!.GetValue<string>());
+        Assert.Contains("Thank you for your feedback", await fx.LastReplyAsync(id, 3));
+
+        // The answer opened a conversation (the old one was closed); it is closed at once, never queued.
+        await fx.SettledAsync();
+        var customerNode = await fx.CustomerAsync("whatsapp", customer);
+        Assert.Empty(customerNode["openConversations"]!.AsArray());
+        Assert.Equal(1, await fx.ScalarAsync("select count(*) from conversations where status = 'resolved' and id <> $1", id));
+        Assert.Equal(1, await fx.ScalarAsync("select count(*) from timeline_events where type = 'conversation.queued'"));
+        Assert.Equal(1, (await fx.App.Supervisor().GetJsonAsync("/api/bot/metrics"))["conversations"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task AskingForAPersonMidFlowHandsOff()
     {
         const string customer = "+14155550211";
