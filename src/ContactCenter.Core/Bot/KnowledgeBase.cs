@@ -48,15 +48,18 @@ public sealed class KnowledgeBase(NpgsqlDataSource db, IOptionsMonitor<BotOption
             with q as (
                 select c.cfg, replace(plainto_tsquery(c.cfg, $1)::text, '&', '|') as qt,
                        array(select lexeme from unnest(to_tsvector(c.cfg, $1))) as lexemes
-                from unnest($2::regconfig[]) c(cfg))
-            select {Prefixed("a")},
-                   ts_rank_cd($4::float4[], a.search, q.qt::tsquery, 32) as rank,
-                   (select count(*) from unnest(q.lexemes) x where x = any(tsvector_to_array(a.search)))::float8
-                       / greatest(cardinality(q.lexemes), 1) as coverage
-            from kb_articles a join q on q.cfg = a.config
-            where q.qt <> '' and a.search @@ q.qt::tsquery
-            order by rank desc, a.updated_at desc
-            limit $3
+                from unnest($2::regconfig[]) c(cfg)),
+            top as (
+                select {Prefixed("a")}, a.search, q.lexemes, ts_rank_cd($4::float4[], a.search, q.qt::tsquery, 32) as rank
+                from kb_articles a join q on q.cfg = a.config
+                where q.qt <> '' and a.search @@ q.qt::tsquery
+                order by rank desc, a.updated_at desc
+                limit $3)
+            -- Coverage only for the best few: unpacking every matching article's vector would cost more than ranking it.
+            select {Columns}, rank,
+                   (select count(*) from unnest(lexemes) x where x = any(tsvector_to_array(search)))::float8 / greatest(cardinality(lexemes), 1)
+            from top
+            order by rank desc, updated_at desc
             """, Fold(question), Configs.Values.Distinct().ToArray(), limit, Weights);
         var list = new List<KnowledgeMatch>();
         await using var reader = await command.ExecuteReaderAsync(ct);
