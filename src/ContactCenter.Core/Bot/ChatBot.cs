@@ -194,6 +194,8 @@ public sealed partial class ChatBot(
         if (!actions) return row;
         row = await RecordArticlesAsync(row, step, ct);
         await RecordSurveyAsync(conversation, step, messageKey, ct);
+        // The flow gave up on an answer it kept not understanding and fell back to a handoff.
+        if (trigger is null && step.Events.Any(e => e.Type == "fallback") && step.Actions.Any(a => a is HandoffAction)) trigger = "fallback";
         foreach (var action in step.Actions)
         {
             switch (action)
@@ -222,6 +224,7 @@ public sealed partial class ChatBot(
         "sentiment" => new(queue, "the customer is unhappy", priority + Settings.SentimentPriorityBoost, trigger, node),
         "customer-request" => new(queue, "customer asked for a person", priority, trigger, node),
         "misunderstanding" => new(queue, "the bot did not understand the customer", priority, trigger, node),
+        "fallback" => new(queue, reason ?? "the bot did not understand the customer", priority, "misunderstanding", node),
         _ => new(queue, string.IsNullOrWhiteSpace(reason) ? null : reason, priority, trigger, node),
     };
 

@@ -179,10 +179,38 @@ public class BotHandoffTests(BotFixture fx) : IClassFixture<BotFixture>, IAsyncL
         Assert.Contains("Shall we call you back", await fx.LastReplyAsync(id, 3));
         Assert.Equal(0, (await fx.App.Supervisor().GetJsonAsync("/api/queues/support"))["waiting"]!.GetValue<int>());
 
-        await fx.SaysAsync(customer, "1");
-        Assert.Contains($"call you back at {customer}", await fx.LastReplyAsync(id, 4));
+        // "2": leave a message, with a validated email to answer to.
+        await fx.SaysAsync(customer, "2");
+        Assert.Contains("write your message", await fx.LastReplyAsync(id, 4));
+        await fx.SaysAsync(customer, "My reset link never arrives.");
+        Assert.Contains("which email address", await fx.LastReplyAsync(id, 5));
+        await fx.SaysAsync(customer, "ana at example");
+        Assert.Contains("doesn't look like an email address", await fx.LastReplyAsync(id, 6));
+        await fx.SaysAsync(customer, "Ana@Example.com");
+        Assert.Contains("your message is with the team", await fx.LastReplyAsync(id, 7));
         var again = await fx.App.WaitForStatusAsync(id, "queued");
-        Assert.Equal("callback requested to " + customer, again["handoff"]!["reason"]!.GetValue<string>());
+        Assert.Equal("support", again["queue"]!.GetValue<string>());
+        Assert.Equal("ana@example.com", again["handoff"]!["slots"]!["contact.email"]!.GetValue<string>());
+        Assert.Equal("message left: My reset link never arrives. (answer to ana@example.com)", again["handoff"]!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RepeatedMisunderstandingHandsOff()
+    {
+        const string customer = "+14155550217";
+        await fx.SaysAsync(customer, "Where is my order?");
+        var id = await fx.ConversationAsync("whatsapp", customer);
+        await fx.BotRepliesAsync(id, 1);
+        foreach (var (answer, replies) in new[] { ("the blue one", 2), ("I don't know", 3), ("yesterday", 4) })
+        {
+            await fx.SaysAsync(customer, answer);
+            await fx.BotRepliesAsync(id, replies);
+        }
+
+        var conversation = await fx.App.WaitForStatusAsync(id, "queued");
+        Assert.Equal("misunderstanding", conversation["handoff"]!["trigger"]!.GetValue<string>());
+        Assert.Equal("order status", conversation["handoff"]!["intent"]!.GetValue<string>());
+        Assert.Equal("general", conversation["queue"]!.GetValue<string>());
     }
 
     [Fact]
