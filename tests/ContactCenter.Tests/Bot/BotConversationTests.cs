@@ -120,6 +120,30 @@ public class BotConversationTests(BotFixture fx) : IClassFixture<BotFixture>, IA
         Assert.Contains("Which order", fx.Telegram.Calls("/sendMessage")[1].Body!["text"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task InstagramGetsQuickRepliesAndAQuickReplyPicksTheOption()
+    {
+        const string sender = "17841400000000042";
+        await PostMetaAsync(MetaWire.Text(sender, "m_in_1", "hi"));
+        var id = await ConversationIdAsync("instagram", sender);
+        Assert.Contains("How can I help you today?", await fx.LastReplyAsync(id, 1));
+        await TestSupport.EventuallyAsync(() => Task.FromResult(fx.Graph.Calls("/messages").Count == 1), "the menu reached the Graph API");
+        var quickReplies = fx.Graph.Calls("/messages")[0].Body!["message"]!["quick_replies"]!.AsArray();
+        Assert.Equal(["order", "billing", "question", "agent"], quickReplies.Select(q => q!["payload"]!.GetValue<string>()));
+
+        await PostMetaAsync(MetaWire.Event(sender, null, new JsonObject
+        {
+            ["message"] = new JsonObject { ["mid"] = "m_in_2", ["text"] = "Order status", ["quick_reply"] = new JsonObject { ["payload"] = "order" } },
+        }));
+        Assert.Contains("What's your order number?", await fx.LastReplyAsync(id, 2));
+    }
+
+    private async Task PostMetaAsync(JsonObject messagingEvent)
+    {
+        var response = await fx.App.PostNotificationAsync(MetaWire.Notification("instagram", [messagingEvent]));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     private async Task<Guid> ConversationIdAsync(string channel, string address)
     {
         JsonNode? customer = null;

@@ -20,6 +20,11 @@ public sealed class BotFixture : TwilioFixture
     public BotFixture()
     {
         Telegram = new ProviderFake(TelegramAnswer);
+        Graph = new ProviderFake((_, body) => (200, new JsonObject
+        {
+            ["recipient_id"] = body?["recipient"]?["id"]?.DeepClone(),
+            ["message_id"] = $"m_out_{Interlocked.Increment(ref _telegramIds)}",
+        }.ToJsonString()));
         Orders = new ProviderFake((path, _) => path.EndsWith("/orders/NW-55555", StringComparison.Ordinal)
             ? (200, """{"status":"shipped","estimatedDelivery":"2026-11-30"}""")
             : (404, """{"error":"not found"}"""));
@@ -27,12 +32,18 @@ public sealed class BotFixture : TwilioFixture
 
     public ProviderFake Telegram { get; }
     public ProviderFake Orders { get; }
+    public ProviderFake Graph { get; }
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
         ["Flows:Bots:whatsapp"] = "messaging-bot",
         ["Flows:Bots:sms"] = "messaging-bot",
         ["Flows:Bots:telegram"] = "messaging-bot",
+        ["Flows:Bots:instagram"] = "messaging-bot",
+        ["Meta:AppSecret"] = MetaFixture.AppSecret,
+        ["Meta:VerifyToken"] = MetaFixture.VerifyToken,
+        ["Meta:PageAccessToken"] = MetaFixture.PageToken,
+        ["Meta:GraphBaseUrl"] = Graph.Url,
         ["Flows:Endpoints:orders:BaseUrl"] = Orders.Url,
         ["Telegram:BotToken"] = TelegramToken,
         ["Telegram:WebhookSecret"] = TelegramSecret,
@@ -48,6 +59,7 @@ public sealed class BotFixture : TwilioFixture
         Twilio.Reset();
         Telegram.Reset();
         Orders.Reset();
+        Graph.Reset();
         // The reset empties kb_articles too: load the seed folder again, as a start would.
         await App.Service<KnowledgeSeeder>().SeedAsync(CancellationToken.None);
     }
@@ -57,6 +69,7 @@ public sealed class BotFixture : TwilioFixture
         await base.DisposeAsync();
         Telegram.Dispose();
         Orders.Dispose();
+        Graph.Dispose();
     }
 
     private (int, string) TelegramAnswer(string path, JsonNode? body)
