@@ -54,8 +54,12 @@ switch (scenario)
     case "assignment":
         await AssignmentScenario.RunAsync(database, Option("--waiting", 10000), Option("--agents", 1000), Option("--rate", 50));
         break;
+    case "bot":
+        // --customers N new conversations (first bot turn each), --concurrency C, --articles K in the knowledge base.
+        await BotScenario.RunAsync(database, Option("--customers", 1000), Option("--concurrency", 16), Option("--articles", 5000));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot");
         return 2;
 }
 

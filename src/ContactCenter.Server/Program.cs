@@ -24,6 +24,7 @@ app.MapTwilioWebhooks();
 app.MapRoutingApi();
 app.MapAgentsApi();
 app.MapQueuesApi();
+app.MapBotApi();
 app.MapSupervisorPage();
 
 app.Run();

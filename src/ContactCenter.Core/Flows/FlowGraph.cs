@@ -12,10 +12,13 @@ internal static class FlowGraph
     /// one broken node does not cascade into "unknown target" errors elsewhere.</param>
     /// <param name="complete">All nodes parsed: only then are reachability and loops meaningful.</param>
     public static void Check(FlowErrors errors, YamlNode startAt, string start, IReadOnlyDictionary<string, FlowNode> nodes,
-        IReadOnlyDictionary<string, int> declared, bool complete)
+        IReadOnlyDictionary<string, int> declared, bool complete, IReadOnlyList<string>? entries = null)
     {
         if (!declared.ContainsKey(start))
             errors.Add(startAt, null, "start", $"unknown node '{start}'{Suggest(start, declared.Keys)}");
+        entries ??= [];
+        foreach (var entry in entries.Where(e => !declared.ContainsKey(e)))
+            errors.Add(startAt, null, "entries", $"unknown node '{entry}'{Suggest(entry, declared.Keys)}");
 
         foreach (var node in nodes.Values)
         {
@@ -29,8 +32,8 @@ internal static class FlowGraph
 
         if (!complete || errors.List.Count > 0) return;
 
-        var reached = new HashSet<string>(StringComparer.Ordinal) { start };
-        var queue = new Queue<string>([start]);
+        var reached = new HashSet<string>([start, .. entries], StringComparer.Ordinal);
+        var queue = new Queue<string>(reached);
         while (queue.TryDequeue(out var id))
         {
             foreach (var (_, target) in nodes[id].Targets())

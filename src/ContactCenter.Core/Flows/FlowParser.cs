@@ -59,6 +59,8 @@ public static partial class FlowParser
         var context = new ParseContext(errors, languages);
         if (top.Mapping("defaults") is { } defaults) context.ReadDefaults(defaults);
         var start = top.Target("start");
+        // Nodes the caller's side jumps to directly (the bot's survey, its timeout offer): reachable like the start.
+        var entries = top.Get("entries") is { } entryList ? top.Strings("entries", entryList) ?? [] : [];
         var nodes = new Dictionary<string, FlowNode>(StringComparer.Ordinal);
         var declared = new Dictionary<string, int>(StringComparer.Ordinal);
         var broken = false;
@@ -74,7 +76,8 @@ public static partial class FlowParser
         }
 
         top.RejectUnknown();
-        if (start is not null) FlowGraph.Check(errors, top.Get("start")!, start, nodes, declared, complete: !broken && errors.List.Count == 0);
+        if (start is not null)
+            FlowGraph.Check(errors, top.Get("start")!, start, nodes, declared, complete: !broken && errors.List.Count == 0, entries);
         if (errors.List.Count > 0) return (null, errors.List);
         return (new Flow(name, file, audience, start!, languages, nodes), []);
     }

@@ -2,6 +2,7 @@ using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
+using ContactCenter.Core.Bot;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
@@ -31,6 +32,7 @@ public static class ContactCenterHosting
         services.AddContactCenterCore(builder.Configuration);
         services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterRouting(builder.Configuration);
+        services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);

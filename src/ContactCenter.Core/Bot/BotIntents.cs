@@ -1,0 +1,57 @@
+using ContactCenter.Core.Flows;
+
+namespace ContactCenter.Core.Bot;
+
+/// <summary>
+/// What the bot listens for at any point of a flow, in English and Spanish: a request for a person, and how
+/// the customer feels (a small lexicon: each negative word −1, each positive word +1, shouting −1).
+/// </summary>
+public static class BotIntents
+{
+    private static readonly string[] PersonPhrases =
+    [
+        "agent", "human", "person", "representative", "operator", "real person", "someone real", "live agent",
+        "talk to someone", "speak to someone",
+        "agente", "humano", "persona", "representante", "operador", "asesor", "hablar con alguien",
+    ];
+
+    private static readonly string[] Negative =
+    [
+        "terrible", "awful", "horrible", "worst", "hate", "angry", "furious", "useless", "ridiculous", "unacceptable",
+        "disgusting", "pathetic", "scam", "fraud", "garbage", "sucks", "stupid", "incompetent", "fed up", "sick of",
+        "disappointed", "annoyed", "frustrated", "never again", "waste of time", "lawyer",
+        "pesimo", "odio", "furioso", "furiosa", "enojado", "enojada", "inutil", "ridiculo", "inaceptable", "estafa",
+        "fraude", "basura", "harto", "harta", "decepcionado", "decepcionada", "vergüenza", "verguenza", "peor",
+    ];
+
+    private static readonly string[] Positive =
+    [
+        "thanks", "thank you", "great", "perfect", "awesome", "love", "excellent", "helpful",
+        "gracias", "genial", "perfecto", "excelente", "encanta",
+    ];
+
+    /// <summary>The whole message asks for a person ("agent", "0", "I want to talk to a human").</summary>
+    public static bool AsksForPerson(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        var words = FlowMatching.Normalize(text);
+        if (words is "0" or "cero" or "zero") return true;
+        var padded = $" {words} ";
+        return PersonPhrases.Any(p => padded.Contains($" {FlowMatching.Normalize(p)} ", StringComparison.Ordinal));
+    }
+
+    /// <summary>Negative below zero; "This is ridiculous, your service is terrible!!" scores −3.</summary>
+    public static int Sentiment(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return 0;
+        var padded = $" {FlowMatching.Normalize(text)} ";
+        var score = Positive.Count(p => padded.Contains($" {FlowMatching.Normalize(p)} ", StringComparison.Ordinal))
+                    - Negative.Count(n => padded.Contains($" {FlowMatching.Normalize(n)} ", StringComparison.Ordinal));
+        var letters = text.Where(char.IsLetter).ToList();
+        if (text.Contains("!!", StringComparison.Ordinal) || (letters.Count >= 12 && letters.All(c => !char.IsLower(c)))) score--;
+        return score;
+    }
+
+    public static string SentimentLabel(int score, int negativeThreshold) =>
+        score <= negativeThreshold ? "negative" : score < 0 ? "slightly negative" : score > 0 ? "positive" : "neutral";
+}

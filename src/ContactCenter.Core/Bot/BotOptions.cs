@@ -1,0 +1,75 @@
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Flows;
+using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContactCenter.Core.Bot;
+
+/// <summary>Configuration under <c>Bot</c>. Which channels have a bot is <c>Flows:Bots:&lt;channel&gt;</c>.</summary>
+public sealed class BotOptions
+{
+    /// <summary>The node a customer's request for a person (or clear anger, or repeated confusion) jumps to.</summary>
+    public string PersonNode { get; set; } = "to-agent";
+    /// <summary>Where the bot resumes when an agent hands back without naming a node.</summary>
+    public string ResumeNode { get; set; } = "anything-else";
+    /// <summary>Where the bot resumes when nobody took a waiting conversation in time (callback or message).</summary>
+    public string TimeoutNode { get; set; } = "no-agent";
+    /// <summary>The satisfaction question (options 1–5): its answer is recorded as <c>csat.response</c>.</summary>
+    public string SurveyNode { get; set; } = "survey";
+    /// <summary>Misunderstood answers in one conversation before the bot hands off.</summary>
+    public int MaxMisunderstandings { get; set; } = 3;
+    /// <summary>A message scoring at or below this (negative words minus positive ones) is clearly unhappy.</summary>
+    public int NegativeSentiment { get; set; } = -2;
+    /// <summary>Added to the handoff's priority when the customer is clearly unhappy.</summary>
+    public int SentimentPriorityBoost { get; set; } = 5;
+    /// <summary>How long a handed-off conversation may wait unassigned before the bot takes it back, per queue.</summary>
+    public Dictionary<string, TimeSpan> QueueTimeouts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public TimeSpan DefaultQueueTimeout { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>The wait per place in line told to a waiting customer when the queue has no history yet.</summary>
+    public TimeSpan DefaultWaitPerPosition { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>After a person resolved the conversation, send the satisfaction question.</summary>
+    public bool SurveyAfterResolution { get; set; } = true;
+    public KnowledgeBaseOptions KnowledgeBase { get; set; } = new();
+
+    public TimeSpan TimeoutFor(string queue) => QueueTimeouts.GetValueOrDefault(queue, DefaultQueueTimeout);
+}
+
+public sealed class KnowledgeBaseOptions
+{
+    /// <summary>Seed folder (relative to the content root) of markdown articles loaded at start; empty: none.</summary>
+    public string SeedPath { get; set; } = "kb";
+    /// <summary>Minimum normalized rank (0–1) of an answer the bot gives.</summary>
+    public double MinRank { get; set; } = 0.5;
+    /// <summary>Minimum share of the question's words the article must contain.</summary>
+    public double MinCoverage { get; set; } = 0.5;
+    /// <summary>Longer articles are cut at a sentence for chat (SMS carries 1600 characters).</summary>
+    public int MaxAnswerLength { get; set; } = 900;
+}
+
+/// <summary>Keeps routing away from new conversations on channels whose bot answers first.</summary>
+internal sealed class BotOwnsConversations(FlowCatalog catalog) : IConversationOwner
+{
+    public bool Claims(Channel channel, Guid conversationId) => catalog.BotFor(channel) is not null;
+}
+
+public static class BotServiceCollectionExtensions
+{
+    /// <summary>The messaging bot, the knowledge base and handoffs (<c>Bot:*</c>); needs flows and routing.</summary>
+    public static IServiceCollection AddContactCenterBot(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        services.Configure<BotOptions>(configuration.GetSection("Bot"));
+        services.AddSingleton<KnowledgeBase>();
+        services.AddSingleton<IFlowActionResolver, KnowledgeResolver>();
+        services.AddSingleton<IConversationOwner, BotOwnsConversations>();
+        services.AddSingleton<HandoffContextBuilder>();
+        services.AddSingleton<Handoffs>();
+        services.AddSingleton<ChatBot>();
+        services.AddSingleton<BotMetrics>();
+        services.AddSingleton<ITimelineReaction, BotReaction>();
+        services.AddSingleton(sp => new KnowledgeSeeder(sp, contentRoot));
+        services.AddHostedService(sp => sp.GetRequiredService<KnowledgeSeeder>());
+        return services;
+    }
+}
