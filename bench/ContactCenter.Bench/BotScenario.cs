@@ -51,6 +51,20 @@ public static class BotScenario
         Console.WriteLine(posting);
         Console.WriteLine($"{"bot turns, stored → reply in outbox",-34} {customers,8} ops {customers / elapsed.TotalSeconds,10:N0} ops/s   p50 {p50,7:N2} ms   p99 {p99,7:N2} ms   max {max,7:N1} ms");
 
+        // Closed loop: each of C customers writes, waits for the bot's reply, writes again (a new conversation each time).
+        foreach (var c in new[] { 1, 4 })
+        {
+            var loop = await Measure.RunAsync($"closed loop, {c} at once: post → reply", 200, c, async i =>
+            {
+                var stored = await inbox.ReceiveAsync(Message($"loop{c}", i), CancellationToken.None);
+                while (await CountAsync(db, $"select count(*) from outbound_messages where idempotency_key = 'bot:{stored.EventId}'") == 0)
+                    await Task.Delay(2);
+            });
+            var (l50, l99, lmax) = await TurnLatencyAsync(db, $"loop{c}");
+            Console.WriteLine(loop);
+            Console.WriteLine($"{"  of which stored → reply in outbox",-34} {200,8} ops {"",10}         p50 {l50,7:N2} ms   p99 {l99,7:N2} ms   max {lmax,7:N1} ms");
+        }
+
         var knowledge = services.GetRequiredService<KnowledgeBase>();
         await SeedArticlesAsync(knowledge, articles);
         string[] questions = ["How do I reset my password?", "how long does shipping take", "can I return a sweater", "I want to change my email",
@@ -66,16 +80,7 @@ public static class BotScenario
     private static async Task<(Measurement Posting, TimeSpan Elapsed)> TurnsAsync(NpgsqlDataSource db, Inbox inbox, string run, int count, int concurrency)
     {
         var watch = Stopwatch.StartNew();
-        var posting = await Measure.RunAsync("inbound stored (Inbox, SMS)", count, concurrency, i => inbox.ReceiveAsync(new InboundEvent
-        {
-            Channel = Channel.Sms,
-            Address = $"+1415{(run == "warm" ? 6 : 7)}{i:D6}",
-            Provider = "bench",
-            ProviderEventId = $"{run}:{i}",
-            OccurredAt = DateTimeOffset.UtcNow,
-            Text = "How do I reset my password?",
-            CompanyAddress = "+18005551212",
-        }, CancellationToken.None));
+        var posting = await Measure.RunAsync("inbound stored (Inbox, SMS)", count, concurrency, i => inbox.ReceiveAsync(Message(run, i), CancellationToken.None));
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
         while (await CountAsync(db, $"""
             select count(*) from outbound_messages o join timeline_events e on o.idempotency_key = 'bot:' || e.id
@@ -88,6 +93,18 @@ public static class BotScenario
 
         return (posting, watch.Elapsed);
     }
+
+    /// <summary>A new customer's first message: each run has its own numbers, so every message opens a conversation.</summary>
+    private static InboundEvent Message(string run, int i) => new()
+    {
+        Channel = Channel.Sms,
+        Address = $"+1{run switch { "warm" => 415, "run" => 628, "loop1" => 650, _ => 510 }}7{i:D6}",
+        Provider = "bench",
+        ProviderEventId = $"{run}:{i}",
+        OccurredAt = DateTimeOffset.UtcNow,
+        Text = "How do I reset my password?",
+        CompanyAddress = "+18005551212",
+    };
 
     private static async Task<(double P50, double P99, double Max)> TurnLatencyAsync(NpgsqlDataSource db, string run)
     {
