@@ -14,6 +14,9 @@ public sealed class ReactionOptions
     /// <summary>How long a claimed event stays invisible to other workers before it is tried again.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(60);
     public int BatchSize { get; set; } = 50;
+    /// <summary>Conversations whose events one instance reacts to at the same time (events of one conversation
+    /// run one after another, oldest first). A reaction is mostly waiting on PostgreSQL or a provider.</summary>
+    public int Parallelism { get; set; } = 8;
     /// <summary>After this many failed attempts an event is parked (logged, left in pending_reactions).</summary>
     public int MaxAttempts { get; set; } = 10;
 }
@@ -66,7 +69,7 @@ public sealed partial class ReactionWorker(
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        List<(long Id, int Attempts)> claimed = [];
+        List<(long Id, int Attempts, Guid? Conversation)> claimed = [];
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
             await using var claim = connection.Sql("""
@@ -77,16 +80,21 @@ public sealed partial class ReactionWorker(
                     order by event_id
                     limit $3
                     for update skip locked)
-                returning p.event_id, p.attempts
+                returning p.event_id, p.attempts, (select t.conversation_id from timeline_events t where t.id = p.event_id)
                 """, now + _options.ClaimTimeout, now, _options.BatchSize);
             await using var reader = await claim.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) claimed.Add((reader.GetInt64(0), reader.GetInt32(1)));
+            while (await reader.ReadAsync(ct))
+                claimed.Add((reader.GetInt64(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetGuid(2)));
         }
 
-        foreach (var (id, attempts) in claimed.OrderBy(c => c.Id))
-        {
-            await RunReactionsAsync(id, attempts, ct);
-        }
+        // One conversation's events in order; different conversations side by side (a bot turn or a provider
+        // call must not hold up everyone else's). Events without a conversation each go alone.
+        var lanes = claimed.GroupBy(c => c.Conversation ?? Guid.NewGuid()).Select(g => g.OrderBy(c => c.Id).ToList());
+        await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = ct },
+            async (lane, token) =>
+            {
+                foreach (var (id, attempts, _) in lane) await RunReactionsAsync(id, attempts, token);
+            });
 
         return claimed.Count;
     }
