@@ -70,7 +70,10 @@ public sealed class RoutingReaction(
                  && options.Value.AutoQueues(conversation.Channel) && !_owners.Any(o => o.Claims(conversation.Channel, conversation.Id)))
         {
             var queue = await QueueStore.EnsureAsync(connection, options.Value.QueueFor(conversation.Channel), now, ct);
-            await Engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", now, after, ct);
+            // Waiting since the customer's message, not since this reaction ran: reactions of different
+            // conversations run side by side, and a late one must not lose its place in line.
+            var since = timelineEvent.OccurredAt < now ? timelineEvent.OccurredAt : now;
+            await Engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", now, after, ct, since);
         }
         else
         {
