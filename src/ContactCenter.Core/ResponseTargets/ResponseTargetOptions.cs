@@ -30,8 +30,9 @@ public sealed class SlaOptions
     /// <summary>The longest a deadline worker sleeps; it otherwise wakes exactly at the next known deadline.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public int BatchSize { get; set; } = 200;
-    /// <summary>Clocks one instance checks at the same time.</summary>
-    public int Parallelism { get; set; } = 4;
+    /// <summary>Clocks one instance checks at the same time: a check is a dozen short round trips, so it is latency-bound
+    /// (bench: 4 → ~190 checks/s, 16 → ~310/s on a loaded 2-core machine; 32 was no better).</summary>
+    public int Parallelism { get; set; } = 16;
     /// <summary>A claimed clock is invisible to other instances this long (a crashed claimer's clocks come back).</summary>
     public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Hangfire mode: how overdue a clock must be before the deadline worker checks it instead of the lost job.</summary>
