@@ -56,11 +56,14 @@ public static partial class VoiceScenario
                           $"{(thinkMs == 0 ? "no pause between turns (saturation)" : $"~{thinkMs} ms between a caller's turns")}");
         var baseline = await Measure.RunAsync($"bare single INSERT, c={concurrency}", calls * (Keys.Length + 2), concurrency,
             i => InboundScenario.BaselineAsync(dataSource, customers, run, i));
+        var single = await Measure.RunAsync("bare single INSERT, c=1", 500, 1, i => InboundScenario.BaselineAsync(dataSource, customers, $"s{run}", i));
         var (all, byTurn) = await WalkAsync(http, run, calls, concurrency, thinkMs);
+        Console.WriteLine(single);
         Console.WriteLine(baseline);
         Console.WriteLine(all);
         foreach (var turn in byTurn) Console.WriteLine(turn);
-        Console.WriteLine($"  turn p50 x{all.P50 / baseline.P50:N1}, p99 x{all.P99 / baseline.P99:N1} the baseline's (its throughput is per turn only with no pause)");
+        Console.WriteLine($"  a turn's p50 is {all.P50 / single.P50:N1} uncontended INSERTs (c=1); with no pause, turns/s vs INSERTs/s at c={concurrency}: " +
+                          $"{all.PerSecond / baseline.PerSecond:P0} (with pauses the turn rate is set by the callers, not the service)");
 
         await using var connection = await dataSource.OpenConnectionAsync();
         var queued = (long)(await connection.Sql("select count(*) from timeline_events where type = 'call.queued' and provider_id like $1", $"CA{run}%")
