@@ -22,6 +22,7 @@ internal sealed partial class VoiceCallFlow(
     CallLedger ledger,
     CallbackRequests callbacks,
     CallQueue queues,
+    CallContext context,
     FlowCatalog catalog,
     FlowSessionStore sessions,
     CustomerStore customers,
@@ -121,6 +122,8 @@ internal sealed partial class VoiceCallFlow(
         VoiceCall call, TwimlResponse response, string queue, int? priority, string reason, string language, int version, CancellationToken ct)
     {
         await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
+        // Before routing sees it: the agent it goes to may open it at once.
+        await context.AttachAsync(call.ConversationId, queue, reason, ct);
         var outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, reason, ct);
         if (outcome is RoutingOutcome.NotFound)
         {

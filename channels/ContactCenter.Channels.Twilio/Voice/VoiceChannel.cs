@@ -14,6 +14,7 @@ public static class VoiceChannel
         services.AddSingleton<CallLedger>();
         services.AddSingleton<CallbackRequests>();
         services.AddSingleton<CallQueue>();
+        services.AddSingleton<CallContext>();
         services.AddSingleton<VoiceUrls>();
         services.AddSingleton<VoiceTwiml>();
         services.AddSingleton<VoiceCallFlow>();
