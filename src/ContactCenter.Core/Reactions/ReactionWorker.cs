@@ -15,8 +15,11 @@ public sealed class ReactionOptions
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(60);
     public int BatchSize { get; set; } = 50;
     /// <summary>Conversations whose events one instance reacts to at the same time (events of one conversation
-    /// run one after another, oldest first). A reaction is mostly waiting on PostgreSQL or a provider.</summary>
-    public int Parallelism { get; set; } = 8;
+    /// always run one after another, oldest first). Above 1, bot turns and other slow reactions stop holding
+    /// everyone up (the bot bench's burst throughput), but conversations arriving in the same instant may enter
+    /// their queue in another order than they arrived, and an assignment pass may run in between: first come,
+    /// first served is then only as exact as the batch. 1 keeps it exact within an instance.</summary>
+    public int Parallelism { get; set; } = 1;
     /// <summary>After this many failed attempts an event is parked (logged, left in pending_reactions).</summary>
     public int MaxAttempts { get; set; } = 10;
 }
