@@ -17,7 +17,7 @@ public static class FlowScenario
 
     public static async Task RunAsync(BenchDatabase database, int calls, int[] concurrencies)
     {
-        var catalog = FlowCatalog.Load(RepositoryRoot(), new FlowOptions { Voice = "main-ivr" });
+        var catalog = FlowCatalog.Load(BenchHosting.RepositoryRoot(), new FlowOptions { Voice = "main-ivr" });
         var flow = catalog.Voice!;
         var clock = new FixedClock(DateTimeOffset.Parse("2026-11-23T15:00:00Z")); // a Monday, open
         var driver = new FlowDriver([], clock);
@@ -112,15 +112,6 @@ public static class FlowScenario
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("Run the benchmark from inside the repository (flows/ is read from there).");
-    }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {

@@ -15,7 +15,7 @@ public sealed class RoutingHost(string connectionString, IReadOnlyDictionary<str
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        builder.UseContentRoot(RepositoryRoot());
+        builder.UseContentRoot(BenchHosting.RepositoryRoot());
         builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Error");
         builder.UseSetting("Routing:AutoQueue", "false");
@@ -36,13 +36,4 @@ public sealed class RoutingHost(string connectionString, IReadOnlyDictionary<str
         return new NpgsqlConnectionStringBuilder(database.ConnectionString) { Database = name, MaxPoolSize = 100 }.ConnectionString;
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (ContactCenter.sln).");
-    }
 }

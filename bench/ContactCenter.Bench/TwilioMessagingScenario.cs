@@ -32,7 +32,7 @@ public static class TwilioMessagingScenario
     {
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await InboundScenario.EnsureBaselineTableAsync(dataSource);
-        var port = FreePort();
+        var port = BenchHosting.FreePort();
         await using var service = new ServiceHost(database.ConnectionString);
         service.UseKestrel(port);
         service.StartServer();
@@ -122,12 +122,6 @@ public static class TwilioMessagingScenario
         await response.Content.ReadAsByteArrayAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>The real service (Production settings, behind a proxy at <see cref="PublicBase"/>) on the bench database.</summary>
     private sealed class ServiceHost(string connectionString) : WebApplicationFactory<server::Program>
@@ -135,7 +129,7 @@ public static class TwilioMessagingScenario
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Production");
-            builder.UseContentRoot(RepositoryRoot());
+            builder.UseContentRoot(BenchHosting.RepositoryRoot());
             builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
             builder.UseSetting("Twilio:AccountSid", AccountSid);
             builder.UseSetting("Twilio:AuthToken", AuthToken);
@@ -144,14 +138,5 @@ public static class TwilioMessagingScenario
             builder.UseSetting("Logging:LogLevel:Default", "Error");
         }
 
-        private static string RepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(System.IO.Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
-            }
-
-            throw new InvalidOperationException("Could not find the repository root (ContactCenter.sln).");
-        }
     }
 }

@@ -38,7 +38,7 @@ public static partial class VoiceScenario
     {
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await InboundScenario.EnsureBaselineTableAsync(dataSource);
-        var port = FreePort();
+        var port = BenchHosting.FreePort();
         await using var service = new ServiceHost(database.ConnectionString);
         service.UseKestrel(port);
         service.StartServer();
@@ -139,12 +139,6 @@ public static partial class VoiceScenario
         return body;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>The real service (Production settings) with the IVR's clock on a Monday morning, so the line is open.</summary>
     private sealed class ServiceHost(string connectionString) : WebApplicationFactory<server::Program>
@@ -152,7 +146,7 @@ public static partial class VoiceScenario
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Production");
-            builder.UseContentRoot(RepositoryRoot());
+            builder.UseContentRoot(BenchHosting.RepositoryRoot());
             builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
             builder.UseSetting("Twilio:AccountSid", AccountSid);
             builder.UseSetting("Twilio:AuthToken", AuthToken);
@@ -165,15 +159,6 @@ public static partial class VoiceScenario
             });
         }
 
-        private static string RepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(System.IO.Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
-            }
-
-            throw new InvalidOperationException("Could not find the repository root (ContactCenter.sln).");
-        }
     }
 
     private sealed class MondayMorning : TimeProvider
