@@ -64,7 +64,7 @@ public sealed partial class RoutingEngine(
             return new RoutingOutcome.NotFound($"No conversation {conversationId}.");
         if (Unroutable(conversation) is { } refused) return refused;
         var target = await QueueStore.EnsureAsync(connection, queue, now, ct);
-        var changed = await EnqueueInTxAsync(connection, conversation, target, priority, reason, now, after, ct);
+        var changed = await EnqueueInTxAsync(connection, conversation, target, priority, reason, waitingSince: now, now, after, ct);
         await tx.CommitAsync(ct);
         Schedule(after);
         return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, changed);
@@ -83,12 +83,12 @@ public sealed partial class RoutingEngine(
     /// <returns>False when it already waited in that queue with that priority.</returns>
     internal async Task<bool> EnqueueInTxAsync(
         NpgsqlConnection connection, LockedConversation conversation, RoutingQueue queue, int? priority, string reason,
-        DateTimeOffset now, AfterCommit after, CancellationToken ct, DateTimeOffset? waitingSince = null)
+        DateTimeOffset waitingSince, DateTimeOffset now, AfterCommit after, CancellationToken ct)
     {
         var existing = await QueueEntries.GetAsync(connection, conversation.Id, ct);
         if (existing is not null && existing.Queue == queue.Name && (priority is null || priority == existing.Priority)) return false;
         var effective = priority ?? conversation.Priority;
-        await QueueEntries.PlaceAsync(connection, conversation, queue, effective, existing is null ? (waitingSince ?? now) : null, reason, now, ct);
+        await QueueEntries.PlaceAsync(connection, conversation, queue, effective, existing is null ? waitingSince : null, reason, now, ct);
         var data = new JsonObject { ["queue"] = queue.Name, ["priority"] = effective, ["reason"] = reason };
         if (existing is not null) data["from"] = existing.Queue;
         var queued = await RoutingTimeline.AppendAsync(timeline, connection, conversation, TimelineEventTypes.ConversationQueued, data, now, ct);
@@ -169,10 +169,10 @@ public sealed partial class RoutingEngine(
     /// <summary>Back into a queue (a transfer, an agent going offline): the agent it leaves gets capacity back.</summary>
     internal async Task MoveToQueueInTxAsync(
         NpgsqlConnection connection, LockedConversation conversation, RoutingQueue queue, JsonObject from, string by, string reason,
-        DateTimeOffset now, AfterCommit after, CancellationToken ct, DateTimeOffset? waitingSince = null)
+        DateTimeOffset now, AfterCommit after, CancellationToken ct)
     {
         var existing = await QueueEntries.GetAsync(connection, conversation.Id, ct);
-        await QueueEntries.PlaceAsync(connection, conversation, queue, conversation.Priority, existing is null ? (waitingSince ?? now) : null, reason, now, ct);
+        await QueueEntries.PlaceAsync(connection, conversation, queue, conversation.Priority, existing is null ? now : null, reason, now, ct);
         if (conversation.Assignee is { } previous)
             await connection.Sql("update agents set idle_since = $2 where id = $1", previous, now).ExecuteNonQueryAsync(ct);
         await Transferred(connection, conversation, from, new JsonObject { ["queue"] = queue.Name }, by, reason, now, ct);

@@ -70,10 +70,10 @@ public sealed class RoutingReaction(
                  && options.Value.AutoQueues(conversation.Channel) && !_owners.Any(o => o.Claims(conversation.Channel, conversation.Id)))
         {
             var queue = await QueueStore.EnsureAsync(connection, options.Value.QueueFor(conversation.Channel), now, ct);
-            // Waiting since the customer's message, not since this reaction ran: reactions of different
-            // conversations run side by side, and a late one must not lose its place in line.
+            // Waiting since the customer's message, not since this reaction ran: a reaction retried late, or run
+            // beside others (Reactions:Parallelism), must not lose the conversation its place in line.
             var since = timelineEvent.OccurredAt < now ? timelineEvent.OccurredAt : now;
-            await Engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", now, after, ct, since);
+            await Engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", waitingSince: since, now, after, ct);
         }
         else
         {
