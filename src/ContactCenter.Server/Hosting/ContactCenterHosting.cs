@@ -42,6 +42,7 @@ public static class ContactCenterHosting
         services.AddTwilioChannel(builder.Configuration);
 
         services.AddProblemDetails();
+        services.AddRequestHardening();
         services.AddRateLimiter(limiter =>
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
@@ -77,6 +78,7 @@ public static class ContactCenterHosting
         await app.MigrateDatabaseAsync();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestHardening();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
