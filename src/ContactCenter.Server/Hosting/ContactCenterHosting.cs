@@ -37,6 +37,7 @@ public static class ContactCenterHosting
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddContactCenterPages();
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
@@ -79,8 +80,10 @@ public static class ContactCenterHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestHardening();
+        app.UseContactCenterPages();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCsrfProtection();
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
