@@ -56,7 +56,7 @@ public sealed class EmailStore(NpgsqlDataSource db)
             await using var command = connection.Sql("""
                 select coalesce(c.merged_into, c.id) from email_messages m join conversations c on c.id = m.conversation_id
                 where m.message_id = any($1) order by array_position($1, m.message_id) limit 1
-                """, referencedIds.ToArray());
+                """, (object)referencedIds.ToArray());
             if (await command.ExecuteScalarAsync(ct) is Guid found) return (found, "references");
         }
 
