@@ -1,6 +1,5 @@
 using ContactCenter.Core.Outbound;
-using ContactCenter.Core.Reactions;
-using ContactCenter.Core.Routing;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,9 +20,7 @@ public static class EmailChannel
         services.AddSingleton<MailboxWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<MailboxWatcher>());
         services.AddSingleton<IChannelSender, EmailSender>();
-        services.AddSingleton<MailboxRouting>();
-        services.AddSingleton<IConversationOwner>(sp => sp.GetRequiredService<MailboxRouting>());
-        services.AddSingleton<ITimelineReaction>(sp => sp.GetRequiredService<MailboxRouting>());
+        services.AddTimelineReaction<MailboxRouting>(MailboxRouting.Types);
         return services;
     }
 }

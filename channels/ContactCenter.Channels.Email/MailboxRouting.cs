@@ -1,45 +1,45 @@
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
-using ContactCenter.Core.Flows;
 using ContactCenter.Core.Reactions;
 using ContactCenter.Core.Routing;
+using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace ContactCenter.Channels.Email;
 
 /// <summary>
 /// Routing knows one default queue per channel; a mailbox may name its own (<c>Email:Mailboxes:&lt;name&gt;:Queue</c>).
-/// When any does, this claims new email conversations from routing's default step and queues each in its
-/// mailbox's queue instead (the channel's default queue for mailboxes without one). An email bot
-/// (<c>Flows:Bots:email</c>) still answers first: then nothing here acts.
+/// This runs after the bot (which may take the conversation) and before routing's default step: a new email
+/// conversation from such a mailbox is queued in the mailbox's queue, so routing finds it queued already.
 /// </summary>
 internal sealed class MailboxRouting(
-    IServiceProvider services,
-    FlowCatalog flows,
+    NpgsqlDataSource db,
+    RoutingEngine engine,
+    ConversationStore conversations,
     IOptions<EmailOptions> options,
-    IOptions<RoutingOptions> routing) : IConversationOwner, ITimelineReaction
+    IOptions<RoutingOptions> routing) : ITimelineReaction
 {
-    private readonly bool _active = options.Value.Mailboxes.Values.Any(m => !string.IsNullOrWhiteSpace(m.Queue));
-    // Resolved on first use: both need the timeline store, which needs the reaction registry listing this.
-    private RoutingEngine Engine => services.GetRequiredService<RoutingEngine>();
-    private ConversationStore Conversations => services.GetRequiredService<ConversationStore>();
+    public static readonly string[] Types = [TimelineEventTypes.MessageReceived];
 
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.MessageReceived };
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
 
-    public bool Claims(Channel channel, Guid conversationId) => channel == Channel.Email && Acts;
-
-    private bool Acts => _active && flows.BotFor(Channel.Email) is null && routing.Value.AutoQueues(Channel.Email);
+    /// <summary>After the bot (-10), before routing (0).</summary>
+    public int Order => -5;
 
     public async Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct)
     {
-        if (!Acts || timelineEvent.Channel != Channel.Email || timelineEvent.ConversationId is not { } id) return;
+        if (timelineEvent.Channel != Channel.Email || timelineEvent.ConversationId is not { } id || !routing.Value.AutoQueues(Channel.Email)) return;
         // Only a conversation nobody has routed yet: a re-run must not pull one back that was moved since.
-        if (await Conversations.GetEndpointAsync(id, ct) is not { Status: ConversationStatus.Open } conversation) return;
-        var queue = options.Value.ByAddress(conversation.CompanyAddress)?.Mailbox.Queue is { Length: > 0 } own
-            ? own
-            : routing.Value.QueueFor(Channel.Email);
-        await Engine.EnqueueAsync(id, queue, null, "new email", ct);
+        if (await conversations.GetEndpointAsync(id, ct) is not { Status: ConversationStatus.Open } conversation) return;
+        if (options.Value.ByAddress(conversation.CompanyAddress)?.Mailbox.Queue is not { Length: > 0 } queue) return;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            if (await connection.Sql("select exists (select 1 from bot_conversations where conversation_id = $1)", id).ExecuteScalarAsync(ct) is true)
+                return;
+        }
+
+        await engine.EnqueueAsync(id, queue, null, "new email", ct);
     }
 }

@@ -38,12 +38,14 @@ public static class ContactCenterHosting
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddContactCenterPages();
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
         services.AddEmailChannel(builder.Configuration);
 
         services.AddProblemDetails();
+        services.AddRequestHardening();
         services.AddRateLimiter(limiter =>
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
@@ -79,8 +81,11 @@ public static class ContactCenterHosting
         await app.MigrateDatabaseAsync();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestHardening();
+        app.UseContactCenterPages();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCsrfProtection();
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();

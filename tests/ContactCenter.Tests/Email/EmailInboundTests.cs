@@ -110,7 +110,7 @@ public class EmailInboundTests(EmailFixture fx) : IClassFixture<EmailFixture>, I
         foreach (var address in new[] { "away@customer.test", "news@customer.test", EmailFixture.Support })
             Assert.Equal(HttpStatusCode.NotFound, (await fx.App.Agent().GetAsync($"/api/customers?channel=email&address={address}")).StatusCode);
         Assert.Equal(0, await fx.Db.CountAsync("select count(*) from conversations"));
-        Assert.Equal(0, await fx.Db.CountAsync("select count(*) from pending_reactions"));
+        Assert.Equal(0, await fx.Db.CountAsync("select count(*) from work_items"));
     }
 
     [Fact]
