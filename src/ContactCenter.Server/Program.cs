@@ -28,6 +28,7 @@ app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
 app.MapWorkApi();
+app.MapEmailApi();
 
 app.Run();
 return 0;

@@ -1,3 +1,4 @@
+using ContactCenter.Channels.Email;
 using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
@@ -41,6 +42,7 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
+        services.AddEmailChannel(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddRequestHardening();
