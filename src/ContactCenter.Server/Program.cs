@@ -26,6 +26,7 @@ app.MapAgentsApi();
 app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
+app.MapWebhooksApi();
 
 app.Run();
 return 0;

@@ -40,6 +40,7 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
+        services.AddContactCenterIntegrations(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddRateLimiter(limiter =>
