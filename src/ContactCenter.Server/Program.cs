@@ -27,6 +27,7 @@ app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
 app.MapWebhooksApi();
+app.MapNotificationsApi();
 
 app.Run();
 return 0;

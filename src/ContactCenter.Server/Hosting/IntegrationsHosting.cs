@@ -1,3 +1,4 @@
+using ContactCenter.Core.Notifications;
 using ContactCenter.Core.Webhooks;
 
 namespace ContactCenter.Server.Hosting;
@@ -8,6 +9,7 @@ internal static class IntegrationsHosting
     public static IServiceCollection AddContactCenterIntegrations(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddContactCenterWebhooks(configuration);
+        services.AddContactCenterNotifications(configuration);
         return services;
     }
 }
