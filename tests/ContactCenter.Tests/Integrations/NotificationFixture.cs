@@ -92,7 +92,8 @@ public static class Notify
         var page = await fx.App.Supervisor().GetJsonAsync($"/api/customers/{customerId}/timeline?limit=200");
         return page["events"]!.AsArray().Reverse()
             .Where(e => e!["type"]!.GetValue<string>().StartsWith("notification.", StringComparison.Ordinal))
-            .Select(e => $"{e!["type"]} {e["data"]!["channel"]} {e["data"]!["status"] ?? e["data"]!["reason"]}".Trim())
+            .Select(e => string.Join(' ', new[] { e!["type"], e["data"]!["channel"], e["data"]!["status"] ?? e["data"]!["reason"] }
+                .Where(p => p is not null).Select(p => p!.GetValue<string>())))
             .ToList();
     }
 }
