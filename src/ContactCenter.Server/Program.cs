@@ -15,6 +15,7 @@ var app = builder.Build();
 await app.UseContactCenterAsync();
 
 app.MapLoginPages();
+app.MapSessionApi();
 app.MapJobsDashboard();
 app.MapCustomersApi();
 app.MapConversationsApi();

@@ -37,6 +37,7 @@ public static class ContactCenterHosting
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddContactCenterPages();
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
@@ -78,8 +79,10 @@ public static class ContactCenterHosting
         await app.MigrateDatabaseAsync();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseContactCenterPages();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCsrfProtection();
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
