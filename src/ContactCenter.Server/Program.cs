@@ -29,6 +29,7 @@ app.MapBotApi();
 app.MapSupervisorPage();
 app.MapWebhooksApi();
 app.MapNotificationsApi();
+app.MapWebhooksPage();
 
 app.Run();
 return 0;
