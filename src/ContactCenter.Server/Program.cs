@@ -29,6 +29,9 @@ app.MapBotApi();
 app.MapSupervisorPage();
 app.MapWorkApi();
 app.MapEmailApi();
+app.MapWebhooksApi();
+app.MapNotificationsApi();
+app.MapWebhooksPage();
 
 app.Run();
 return 0;

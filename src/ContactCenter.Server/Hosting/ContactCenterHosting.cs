@@ -42,7 +42,11 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
+<<<<<<< HEAD
         services.AddEmailChannel(builder.Configuration);
+=======
+        services.AddContactCenterIntegrations(builder.Configuration);
+>>>>>>> issue-18
 
         services.AddProblemDetails();
         services.AddRequestHardening();
