@@ -27,6 +27,7 @@ app.MapAgentsApi();
 app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
+app.MapReportsApi();
 
 app.Run();
 return 0;
