@@ -28,6 +28,7 @@ app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
 app.MapReportsApi();
+app.MapReportsPage();
 
 app.Run();
 return 0;
