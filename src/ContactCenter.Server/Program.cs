@@ -32,6 +32,8 @@ app.MapEmailApi();
 app.MapWebhooksApi();
 app.MapNotificationsApi();
 app.MapWebhooksPage();
+app.MapReportsApi();
+app.MapReportsPage();
 
 app.Run();
 return 0;

@@ -5,6 +5,7 @@ using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using ContactCenter.Core.Bot;
 using ContactCenter.Core.Flows;
+using ContactCenter.Core.Reports;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
@@ -34,6 +35,7 @@ public static class ContactCenterHosting
         services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddContactCenterReports(builder.Configuration);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
