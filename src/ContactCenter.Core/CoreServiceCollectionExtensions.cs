@@ -29,6 +29,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<Inbox>();
         services.AddSingleton<Outbox>();
+        services.AddSingleton<ReplyRules>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<ReactionWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ReactionWorker>());
