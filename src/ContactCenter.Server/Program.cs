@@ -27,6 +27,10 @@ app.MapAgentsApi();
 app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
+app.MapDeskApi();
+app.MapCannedRepliesApi();
+app.MapTagsApi();
+app.MapDeskPage();
 
 app.Run();
 return 0;

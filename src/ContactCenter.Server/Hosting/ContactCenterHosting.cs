@@ -3,6 +3,7 @@ using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using ContactCenter.Core.Bot;
+using ContactCenter.Core.Desk;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
@@ -33,6 +34,7 @@ public static class ContactCenterHosting
         services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddContactCenterDesk(builder.Configuration);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
