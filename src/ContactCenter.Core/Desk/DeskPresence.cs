@@ -49,18 +49,30 @@ public sealed class DeskPresence(NpgsqlDataSource db, IOptions<DeskOptions> opti
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>The page closed: it no longer shows its conversation.</summary>
+    /// <summary>
+    /// The page closed: it no longer shows its conversation. The row stays until the sweep, so a closed desk makes
+    /// its agent away after <see cref="DeskOptions.AwayAfter"/> exactly like a lost one (a reload beats again first).
+    /// </summary>
     public async Task LeaveAsync(Guid sessionId, string agentId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var delete = connection.Sql("delete from desk_sessions where session_id = $1 and agent_id = $2 returning conversation_id",
-            sessionId, agentId);
-        if (await delete.ExecuteScalarAsync(ct) is Guid conversationId)
+        Guid? conversationId;
+        await using (var current = connection.Sql(
+                         "select conversation_id from desk_sessions where session_id = $1 and agent_id = $2 for update", sessionId, agentId))
+        {
+            conversationId = await current.ExecuteScalarAsync(ct) as Guid?;
+        }
+
+        if (conversationId is { } shown)
+        {
+            await connection.Sql("update desk_sessions set conversation_id = null where session_id = $1", sessionId).ExecuteNonQueryAsync(ct);
             await DeskSignals.NotifyAsync(connection, new JsonObject
             {
-                ["type"] = "presence", ["conversationId"] = conversationId.ToString(), ["agentId"] = agentId,
+                ["type"] = "presence", ["conversationId"] = shown.ToString(), ["agentId"] = agentId,
             }, ct);
+        }
+
         await tx.CommitAsync(ct);
     }
 

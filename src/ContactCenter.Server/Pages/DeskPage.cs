@@ -67,7 +67,7 @@ public static class DeskPage
             <ol id="timeline" class="timeline" aria-label="Timeline" aria-live="polite"></ol>
             <form id="composer" class="composer" novalidate>
               <fieldset class="mode"><legend class="sr-only">Write</legend>
-                <label><input type="radio" name="mode" value="reply" checked> Reply</label>
+                <label><input type="radio" name="mode" value="reply" checked> Customer reply</label>
                 <label><input type="radio" name="mode" value="note"> Internal note</label></fieldset>
               <p id="rules" class="rules" role="note"></p>
               <div id="template-box" hidden>
