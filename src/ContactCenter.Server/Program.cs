@@ -34,6 +34,10 @@ app.MapNotificationsApi();
 app.MapWebhooksPage();
 app.MapReportsApi();
 app.MapReportsPage();
+app.MapDeskApi();
+app.MapCannedRepliesApi();
+app.MapTagsApi();
+app.MapDeskPage();
 
 app.Run();
 return 0;

@@ -4,6 +4,7 @@ using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using ContactCenter.Core.Bot;
+using ContactCenter.Core.Desk;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Reports;
 using ContactCenter.Core.Routing;
@@ -36,6 +37,7 @@ public static class ContactCenterHosting
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterReports(builder.Configuration);
+        services.AddContactCenterDesk(builder.Configuration);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
@@ -44,11 +46,8 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
-<<<<<<< HEAD
         services.AddEmailChannel(builder.Configuration);
-=======
         services.AddContactCenterIntegrations(builder.Configuration);
->>>>>>> issue-18
 
         services.AddProblemDetails();
         services.AddRequestHardening();
