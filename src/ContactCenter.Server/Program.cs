@@ -27,6 +27,17 @@ app.MapAgentsApi();
 app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
+app.MapWorkApi();
+app.MapEmailApi();
+app.MapWebhooksApi();
+app.MapNotificationsApi();
+app.MapWebhooksPage();
+app.MapReportsApi();
+app.MapReportsPage();
+app.MapDeskApi();
+app.MapCannedRepliesApi();
+app.MapTagsApi();
+app.MapDeskPage();
 
 app.Run();
 return 0;
