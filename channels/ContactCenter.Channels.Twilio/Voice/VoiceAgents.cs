@@ -9,6 +9,8 @@ using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -98,9 +100,9 @@ internal sealed partial class VoiceAgents(
     }
 
     /// <summary>Twilio fetched the redirect URL: dial the agent if the conversation is still theirs.</summary>
-    public async Task<TwimlResponse> ConnectAsync(VoiceCall call, string agentId, string greeting, string locale, CancellationToken ct)
+    public async Task<VoiceResponse> ConnectAsync(VoiceCall call, string agentId, string greeting, string locale, CancellationToken ct)
     {
-        var response = new TwimlResponse();
+        var response = new VoiceResponse();
         var conversation = await conversations.GetAsync(call.ConversationId, ct);
         if (conversation is { ClosedAt: null } && conversation.Assignee == agentId)
             twiml.DialAgent(response, call.CallSid, agentId, greeting, locale);
