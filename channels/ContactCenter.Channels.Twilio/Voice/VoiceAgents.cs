@@ -47,6 +47,9 @@ internal sealed partial class VoiceAgents(
     IBackgroundJobClient jobs,
     ILogger<VoiceAgents> log)
 {
+    /// <summary>The service moving a call on: not bound to an owner (the expected assignee guards the move instead).</summary>
+    private static readonly ConversationActor VoiceActor = new("voice", null, Supervises: true);
+
     /// <summary>Idempotent per assignment event: a live call is redirected once, a callback job is made sure of.</summary>
     public async Task AssignedAsync(Guid conversationId, string agentId, long assignedEvent, CancellationToken ct)
     {
@@ -133,7 +136,7 @@ internal sealed partial class VoiceAgents(
             ], ct) == 0) return;
         await agents.SetStatusAsync(agentId, AgentStatus.Away, "voice: did not answer a call", ct);
         var queue = call.Queue ?? routingOptions.Value.DefaultQueue;
-        var outcome = await routing.TransferAsync(call.ConversationId, new TransferTarget(queue, null), "voice", "agent did not answer", agentId, ct);
+        var outcome = await routing.TransferAsync(call.ConversationId, new TransferTarget(queue, null), VoiceActor, "agent did not answer", ct, expectedAssignee: agentId);
         LogMissed(call.CallSid, agentId, dialStatus, outcome.GetType().Name);
     }
 

@@ -1,6 +1,6 @@
 namespace ContactCenter.Channels.Twilio.Voice;
 
-/// <summary>Voice settings under <c>Twilio:Voice</c> (README "Voice calls").</summary>
+/// <summary>Voice settings under <c>Twilio:Voice</c> (docs/voice.md).</summary>
 public sealed class VoiceOptions
 {
     public const string Section = "Twilio:Voice";

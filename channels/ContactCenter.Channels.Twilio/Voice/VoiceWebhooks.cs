@@ -208,7 +208,7 @@ internal static class VoiceWebhooks
 
     /// <summary>
     /// Call status callbacks: applied in SequenceNumber order, each status once; the first final status writes
-    /// the one <c>call.ended</c> and decides whether the voice conversation closes (see README "Voice calls").
+    /// the one <c>call.ended</c> and decides whether the voice conversation closes (see docs/voice.md).
     /// </summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> StatusAsync(
         HttpContext http, CallLedger ledger, ConversationStore conversations, TimeProvider clock, CancellationToken ct)

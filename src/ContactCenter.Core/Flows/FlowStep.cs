@@ -163,7 +163,7 @@ public sealed record FlowStep(
     public IEnumerable<FlowPrompt> AllPrompts => Expect is null ? Prompts : Prompts.Concat(Expect.Prompts);
 }
 
-/// <summary>Facts about the customer a flow branches on, as variables (see README "Flows").</summary>
+/// <summary>Facts about the customer a flow branches on, as variables (see flows/README.md).</summary>
 public static class FlowCustomerVariables
 {
     public static FlowStart For(Customers.Customer? customer, Channel channel, string address, string? language = null)

@@ -17,7 +17,7 @@ public enum ClockScheduler
 {
     /// <summary>The response_clocks table is the schedule: every instance polls due rows with SKIP LOCKED.</summary>
     Deadlines,
-    /// <summary>Each clock start schedules two Hangfire jobs (80 % and 100 %); kept to compare, see README.</summary>
+    /// <summary>Each clock start schedules two Hangfire jobs (80 % and 100 %); kept to compare, see docs/routing.md.</summary>
     Hangfire,
 }
 

@@ -49,6 +49,8 @@ public static class TimelineEventTypes
     public const string ConversationQueued = "conversation.queued";
     public const string ConversationAssigned = "conversation.assigned";
     public const string ConversationTransferred = "conversation.transferred";
+    /// <summary>An agent took the conversation from its owner (or its queue): data <c>from</c>, <c>to</c>.</summary>
+    public const string ConversationTakenOver = "conversation.taken_over";
     public const string ConversationOverflowed = "conversation.overflowed";
     public const string ConversationResolved = "conversation.resolved";
     public const string SlaWarning = "sla.warning";
