@@ -19,12 +19,14 @@ public static class TwimlWriter
     public static string Write(TwiML twiml)
     {
         var document = twiml.ToXDocument();
-        foreach (var element in document.Descendants())
+        foreach (var element in document.Descendants().ToList())
         {
             foreach (var attribute in element.Attributes())
                 if (XmlSafe(attribute.Value) is var value && !ReferenceEquals(value, attribute.Value)) attribute.Value = value;
             foreach (var text in element.Nodes().OfType<XText>())
                 if (XmlSafe(text.Value) is var value && !ReferenceEquals(value, text.Value)) text.Value = value;
+            // The SDK gives every element a text node, empty for verbs without one: written as <Hangup />, not <Hangup></Hangup>.
+            if (element.Nodes().All(n => n is XText { Value.Length: 0 })) element.RemoveNodes();
         }
 
         // Unindented, as Twilio reads it and as the hand-written writer did.

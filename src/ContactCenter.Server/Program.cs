@@ -23,10 +23,12 @@ app.MapTelegramWebhooks();
 app.MapMetaWebhooks();
 app.MapTwilioWebhooks();
 app.MapRoutingApi();
+app.MapAgentVoiceApi();
 app.MapAgentsApi();
 app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
+app.MapSoftphonePage();
 
 app.Run();
 return 0;

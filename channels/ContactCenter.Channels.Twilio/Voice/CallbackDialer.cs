@@ -4,6 +4,9 @@ using ContactCenter.Core.Voice;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -43,15 +46,14 @@ public sealed partial class CallbackDialer(
             return;
         }
 
-        var result = await _rest.PostAsync("Calls.json",
-        [
-            new("To", request.Number), new("From", from), new("Url", url), new("Method", "POST"),
-            new("StatusCallback", status), new("StatusCallbackMethod", "POST"),
-            new("StatusCallbackEvent", "initiated"), new("StatusCallbackEvent", "ringing"),
-            new("StatusCallbackEvent", "answered"), new("StatusCallbackEvent", "completed"),
-        ], ct);
+        var result = await _rest.CreateCallAsync(new CreateCallOptions(new PhoneNumber(request.Number), new PhoneNumber(from))
+        {
+            Url = new Uri(url), Method = HttpMethod.Post,
+            StatusCallback = new Uri(status), StatusCallbackMethod = HttpMethod.Post,
+            StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"],
+        }, ct);
 
-        if (result.Succeeded && result.Resource?["sid"]?.GetValue<string>() is { } callSid)
+        if (result.Succeeded && result.Resource?.Sid is { Length: > 0 } callSid)
         {
             await _callbacks.PlacedAsync(conversationId, callSid, ct);
             await _ledger.RegisterCallbackCallAsync(callSid, conversationId, request.Number, from, ct);

@@ -157,7 +157,7 @@ internal sealed partial class VoiceCallFlow(
             case RoutingOutcome.Refused { Code: "already-assigned" }:
                 // The caller's voice conversation is already with an agent (a call back on the same conversation).
                 var assignee = (await conversations.GetAsync(call.ConversationId, ct))?.Assignee;
-                if (assignee is not null) twiml.DialAgent(response, call.CallSid, assignee, phrases.Connecting, phrases.Locale);
+                if (assignee is not null) twiml.DialAgent(response, call, assignee, phrases.Connecting, phrases.Locale);
                 else twiml.WaitLoop(response, null, phrases, false);
                 return response;
             default:

@@ -21,6 +21,11 @@ public static class VoiceChannel
         services.AddSingleton<VoiceAgents>();
         services.AddSingleton<VoicemailBox>();
         services.AddSingleton<CallbackDialer>();
+        services.AddSingleton<AgentCallAccess>();
+        services.AddSingleton<AgentVoiceTokens>();
+        services.AddSingleton<CallRecordings>();
+        services.AddSingleton<CallWrapUps>();
+        services.AddSingleton<ITimelineReaction, CallWrapUpReaction>();
         services.AddSingleton<ITimelineReaction, VoiceAssignmentReaction>();
         return services;
     }

@@ -42,7 +42,8 @@ internal sealed class VoiceTwiml(VoiceUrls urls, IOptionsMonitor<VoiceOptions> o
     private static readonly HttpMethod Post = HttpMethod.Post;
 
     public SayVerb Say(string text, string locale) =>
-        new(text, voice: options.CurrentValue.TextToSpeechVoice is { Length: > 0 } voice ? voice : null, language: locale);
+        // A null enum, not an enum of null: the SDK writes every non-null attribute.
+        new(text, voice: options.CurrentValue.TextToSpeechVoice is { Length: > 0 } voice ? (SayVerb.VoiceEnum)voice : null, language: locale);
 
     public TwiML Prompt(FlowPrompt prompt) =>
         prompt.AudioUrl is { } audio ? new Play(Url(audio)) : Say(prompt.Text, prompt.Locale);
@@ -109,15 +110,19 @@ internal sealed class VoiceTwiml(VoiceUrls urls, IOptionsMonitor<VoiceOptions> o
     /// The caller to the agent's Twilio Client: the client leg's "answered" callback writes <c>call.connected</c>,
     /// and the Dial action says how it went (an agent who does not answer sends the caller back to the queue).
     /// With <c>Twilio:Voice:Record</c> the call is recorded from the answer, caller and agent on channels of their own.
+    /// The conversation rides along as a custom parameter: the softphone shows who calls and why before answering.
     /// </summary>
-    public void DialAgent(VoiceResponse response, string callSid, string agentId, string greeting, string locale)
+    public void DialAgent(VoiceResponse response, VoiceCall call, string agentId, string greeting, string locale)
     {
+        var callSid = call.CallSid;
         response.Append(Say(greeting, locale));
         var client = new Client(
             identity: agentId,
             statusCallbackEvent: [Client.EventEnum.Answered],
             statusCallback: Url(urls.For("/agent-leg", ("call", callSid), ("agent", agentId))),
             statusCallbackMethod: Post);
+        client.Parameter(name: "conversationId", value: call.ConversationId.ToString());
+        client.Parameter(name: "direction", value: call.Direction);
         var dial = Recorded(new Dial(
             action: Url(urls.For("/dialed", ("agent", agentId))),
             method: Post,

@@ -44,6 +44,7 @@ internal static class VoiceWebhooks
         voice.MapPost("/dialed", DialedAsync);
         voice.MapPost("/callback", CallbackAnsweredAsync);
         voice.MapPost("/status", StatusAsync);
+        voice.MapAgentCallWebhooks();
         return twilio;
     }
 
@@ -239,7 +240,7 @@ internal static class VoiceWebhooks
             ? new Found(null, BadRequest("'CallSid' is required and must look like a Twilio call sid."))
             : new Found(await ledger.GetAsync(callSid, ct), null);
 
-    private static string? CallSid(IFormCollection form) =>
+    internal static string? CallSid(IFormCollection form) =>
         First(form, "CallSid") is { Length: >= 10 and <= 64 } sid && sid.StartsWith("CA", StringComparison.Ordinal) && sid.All(char.IsAsciiLetterOrDigit)
             ? sid
             : null;
