@@ -29,6 +29,7 @@ app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
 app.MapSoftphonePage();
+app.MapWorkApi();
 
 app.Run();
 return 0;

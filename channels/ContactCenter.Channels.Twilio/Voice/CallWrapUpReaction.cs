@@ -1,18 +1,18 @@
 using ContactCenter.Core.Reactions;
 using ContactCenter.Core.Timeline;
 using ContactCenter.Core.Voice;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
-/// <summary><c>conversation.resolved</c> → <see cref="CallWrapUps"/> (after commit, through the reactions seam).</summary>
-internal sealed class CallWrapUpReaction(IServiceProvider services) : ITimelineReaction
+/// <summary><c>conversation.resolved</c> → <see cref="CallWrapUps"/>: the wrap-up time of the agent's last call.</summary>
+internal sealed class CallWrapUpReaction(CallWrapUps wrapUps) : ITimelineReaction
 {
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.ConversationResolved };
+    public static readonly string[] Types = [TimelineEventTypes.ConversationResolved];
+
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
 
     public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) =>
         timelineEvent.ConversationId is { } conversationId
-            // Resolved on use: the ledger writes timeline events, and the timeline store needs the reaction registry.
-            ? services.GetRequiredService<CallWrapUps>().RecordAsync(conversationId, timelineEvent.OccurredAt, ct)
+            ? wrapUps.RecordAsync(conversationId, timelineEvent.OccurredAt, ct)
             : Task.CompletedTask;
 }

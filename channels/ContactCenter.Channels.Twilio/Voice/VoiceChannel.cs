@@ -1,4 +1,4 @@
-using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Work;
 using ContactCenter.Core.Voice;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,8 +25,8 @@ public static class VoiceChannel
         services.AddSingleton<AgentVoiceTokens>();
         services.AddSingleton<CallRecordings>();
         services.AddSingleton<CallWrapUps>();
-        services.AddSingleton<ITimelineReaction, CallWrapUpReaction>();
-        services.AddSingleton<ITimelineReaction, VoiceAssignmentReaction>();
+        services.AddTimelineReaction<VoiceAssignmentReaction>(VoiceAssignmentReaction.Types);
+        services.AddTimelineReaction<CallWrapUpReaction>(CallWrapUpReaction.Types);
         return services;
     }
 }

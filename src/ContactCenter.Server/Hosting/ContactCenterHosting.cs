@@ -43,6 +43,7 @@ public static class ContactCenterHosting
         services.AddTwilioChannel(builder.Configuration);
 
         services.AddProblemDetails();
+        services.AddRequestHardening();
         services.AddRateLimiter(limiter =>
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
@@ -78,6 +79,7 @@ public static class ContactCenterHosting
         await app.MigrateDatabaseAsync();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestHardening();
         app.UseContactCenterPages();
         app.UseRateLimiter();
         app.UseAuthentication();
