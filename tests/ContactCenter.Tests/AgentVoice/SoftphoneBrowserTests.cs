@@ -60,6 +60,9 @@ public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
     {
         await fx.App.CreateAgentAsync(ContactCenterApp.AgentId, capacity: new { voice = 1, messaging = 0 });
         var context = await Browser.NewContextAsync(fx.BaseAddress);
+        // The first page of a run also starts the browser and compiles the service's pages: on a loaded machine
+        // that can take longer than the usual 15 s.
+        context.SetDefaultNavigationTimeout(60_000);
         await context.AddInitScriptAsync(StandInDevice);
         var page = await context.NewPageAsync();
         await Browser.LoginWithKeyAsync(page, ContactCenterApp.AgentKey, "/softphone");

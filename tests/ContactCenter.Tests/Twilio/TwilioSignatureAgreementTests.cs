@@ -45,6 +45,10 @@ public class TwilioSignatureAgreementTests
         var ours = new TwilioSignature(Token);
         var asStringValues = parameters.ToDictionary(p => p.Key, p => new StringValues(p.Value));
 
+        // No signature: the SDK throws, the filter says no (403).
+        Assert.ThrowsAny<ArgumentException>(() => sdk.Validate(url, parameters, ""));
+        Assert.False(ours.IsValid(url, asStringValues, ""));
+
         // The filter accepts the signature for the URL as given.
         Assert.True(ours.IsValid(url, asStringValues, TwilioSignature.Compute(Token, url, asStringValues)));
 
@@ -53,7 +57,7 @@ public class TwilioSignatureAgreementTests
         var uri = new Uri(url);
         var candidates = Urls.Append(uri.AbsoluteUri).Append(uri.ToString()).SelectMany(TwilioSignature.UrlForms).Distinct()
             .SelectMany(u => new[] { TwilioSignature.Compute(Token, u, asStringValues), TwilioSignature.Compute("54321", u, asStringValues) })
-            .Append("").Append("not-base64!").ToList();
+            .Append("not-base64!").ToList();
         var acceptedBySdk = candidates.Where(c => sdk.Validate(url, parameters, c)).ToList();
         Assert.NotEmpty(acceptedBySdk); // the comparison is not empty: the SDK accepts some form of this URL
         foreach (var candidate in acceptedBySdk)
