@@ -38,9 +38,10 @@ internal sealed class TwilioApiHandler(IOptionsMonitor<TwilioOptions> options) :
 
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, exchange.Cancellation);
         limit.CancelAfter(exchange.Timeout);
+        HttpResponseMessage? response = null;
         try
         {
-            var response = await base.SendAsync(request, limit.Token);
+            response = await base.SendAsync(request, limit.Token);
             // The body too, within the limit: the SDK reads it afterwards without a token.
             await response.Content.LoadIntoBufferAsync(limit.Token);
             exchange.Status = (int)response.StatusCode;
@@ -49,6 +50,7 @@ internal sealed class TwilioApiHandler(IOptionsMonitor<TwilioOptions> options) :
         }
         catch (OperationCanceledException) when (!exchange.Cancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            response?.Dispose();
             exchange.TimedOut = true;
             throw;
         }

@@ -209,6 +209,8 @@ internal sealed partial class VoiceCallFlow(
     {
         if (call.IsAnonymous || !addresses.TryNormalize(Channel.Voice, number, out var normalized)) return false;
         await callbacks.RequestAsync(call.ConversationId, call.CallSid, normalized, call.CompanyNumber, queue, ct);
+        // The agent who gets the callback sees why the customer called, as for a call that waited on the line.
+        await context.AttachAsync(call.ConversationId, queue, "callback requested", ct);
         var outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, "callback requested", ct);
         if (outcome is not RoutingOutcome.Done) LogNotQueued(call.ConversationId, outcome.ToString());
         await ledger.AppendAsync(call.ConversationId,

@@ -157,4 +157,36 @@ public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
         var tokens = await page.EvaluateAsync<JsonElement>("() => window.__device.tokens");
         Assert.All(tokens.EnumerateArray(), t => Assert.StartsWith("eyJ", t.GetString()));
     }
+
+    [Fact]
+    public async Task ACallbackRoutingAssignsRingsTheSameWay()
+    {
+        var (context, page) = await OpenSoftphoneAsync();
+        await using var _ = context;
+        const string number = "+14155550192";
+        // Menu → billing → "call me back": the caller hangs up; routing gives the callback to agent 1, who is available.
+        var caller = new TwimlCaller(fx, number);
+        await caller.DialAsync();
+        await caller.PressAsync("1");
+        await caller.PressAsync("1");
+        await caller.PressAsync("1");
+        Assert.NotNull(caller.Verb("Hangup"));
+        await caller.NotifyStatusAsync("completed", 1, 30);
+        var conversation = await fx.ConversationOfAsync(caller);
+        var placed = await fx.App.WaitForEventAsync(conversation, "call.callback_placed");
+        var create = fx.CallRequests.Last(r => r.Path == VoiceFixture.CallsPrefix + ".json");
+
+        // The customer answers the service's call: the agent's client is dialed, with the same parameters.
+        var callback = new TwimlCaller(fx, TwilioFixture.CompanyNumber, placed.Data("callSid"));
+        await callback.PostAsync(create["Url"]!, [new("To", number), new("Direction", "outbound-api")]);
+        var parameters = callback.Verb("Client")!.Elements("Parameter").ToDictionary(p => p.Attribute("name")!.Value, p => p.Attribute("value")!.Value);
+        Assert.Equal((conversation.ToString(), "callback"), (parameters["conversationId"], parameters["direction"]));
+        await page.EvaluateAsync("([from, params]) => window.__ring(from, params)", new object[] { number, parameters });
+
+        await Expect(page.Locator("[data-role=status]")).ToHaveTextAsync("Callback ringing");
+        await Expect(page.Locator("[data-role=caller]")).ToContainTextAsync(number);
+        await Expect(page.Locator("[data-role=ivr]")).ToContainTextAsync("IVR:");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Answer" }).ClickAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__call.accepted"));
+    }
 }
