@@ -69,8 +69,14 @@ switch (scenario)
     case "crash":
         await PipelineScenario.RunCrashAsync(database, Option("--events", 3000), Option("--customers", 300), Option("--concurrency", 16));
         break;
+    case "integrations":
+        // --events N fanned out to --subscribers S; a --recipients R notification batch at each --rate for --window s.
+        if (!args.Contains("--no-webhooks")) await IntegrationsScenario.RunAsync(database, Option("--events", 10000), Option("--subscribers", 5));
+        foreach (var rate in args.Contains("--rate") ? [Option("--rate", 100)] : new[] { 50, 200 })
+            await IntegrationsScenario.BatchAsync(database, Option("--recipients", 10000), rate, Option("--window", 15));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations");
         return 2;
 }
 

@@ -1,3 +1,7 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Twilio.Clients;
@@ -60,6 +64,57 @@ public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<Tw
         CallAsync("Calls/{CallSid}.json", client => CallResource.UpdateAsync(call, client), ct);
 
     /// <summary>
+    /// GET a list, e.g. "Messages.json?To=…&amp;PageSize=50" (the query already escaped), as JSON: the look-ups before a
+    /// retry (<see cref="TwilioSentLookup"/>). Not through the SDK's <c>ReadAsync</c>: its page parser requires the
+    /// list's <c>uri</c>, which Twilio always sends, and fails on anything without it instead of saying so.
+    /// </summary>
+    public Task<TwilioApiResult<JsonObject>> GetAsync(string resourceAndQuery, CancellationToken ct) =>
+        CallAsync(resourceAndQuery.Split('?')[0], async _ =>
+        {
+            var settings = options.CurrentValue;
+            using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get,
+                $"https://api.twilio.com/2010-04-01/Accounts/{Uri.EscapeDataString(settings.AccountSid!)}/{resourceAndQuery}");
+            request.Headers.Authorization = BasicAuthorization(settings);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, ct);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                throw new ApiConnectionException("Connection Error: GET " + resourceAndQuery.Split('?')[0], e); // as the SDK's own calls
+            }
+
+            using var answered = response;
+            var body = await response.Content.ReadAsStringAsync(ct);
+            var json = TryParseObject(body);
+            if (response.IsSuccessStatusCode) return json ?? throw new ApiException($"Twilio answered {(int)response.StatusCode} without a JSON object.");
+            // As the SDK reports errors: Twilio's code and message, the status.
+            throw new ApiException(
+                json?["code"] is JsonValue code && code.TryGetValue<int>(out var c) ? c : 0,
+                (int)response.StatusCode,
+                json?["message"] is JsonValue message && message.TryGetValue<string>(out var m) && m.Length > 0 ? m : $"HTTP {(int)response.StatusCode}",
+                json?["more_info"] is JsonValue more && more.TryGetValue<string>(out var i) ? i : null);
+        }, ct);
+
+    private static AuthenticationHeaderValue BasicAuthorization(TwilioOptions settings) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}")));
+
+    private static JsonObject? TryParseObject(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body)) return null;
+        try
+        {
+            return JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// GET …/Recordings/{RecordingSid}.mp3 with the service's credentials, streamed (headers read, body not yet):
     /// the caller streams it on and disposes it. Null when Twilio is not configured.
     /// </summary>
@@ -70,8 +125,7 @@ public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<Tw
         // The handler sends it to Twilio:ApiBaseUrl like the SDK's own requests.
         using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get,
             $"https://api.twilio.com/2010-04-01/Accounts/{Uri.EscapeDataString(settings.AccountSid!)}/Recordings/{Uri.EscapeDataString(recordingSid)}.mp3");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}")));
+        request.Headers.Authorization = BasicAuthorization(settings);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         LogAnswered("Recordings/{RecordingSid}.mp3", (int)response.StatusCode);
         return response;

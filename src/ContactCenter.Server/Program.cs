@@ -30,6 +30,16 @@ app.MapBotApi();
 app.MapSupervisorPage();
 app.MapSoftphonePage();
 app.MapWorkApi();
+app.MapEmailApi();
+app.MapWebhooksApi();
+app.MapNotificationsApi();
+app.MapWebhooksPage();
+app.MapReportsApi();
+app.MapReportsPage();
+app.MapDeskApi();
+app.MapCannedRepliesApi();
+app.MapTagsApi();
+app.MapDeskPage();
 
 app.Run();
 return 0;
