@@ -48,6 +48,9 @@ switch (scenario)
                     TimeSpan.FromSeconds(Option("--measure", 60)));
         break;
     }
+    case "twiml":
+        TwimlWriterScenario.Run(Option("--turns", 20000));
+        break;
     case "voice":
         await VoiceScenario.RunAsync(database, Option("--calls", 600), Option("--concurrency", 200), Option("--think", 0));
         break;
