@@ -66,8 +66,11 @@ switch (scenario)
     case "crash":
         await PipelineScenario.RunCrashAsync(database, Option("--events", 3000), Option("--customers", 300), Option("--concurrency", 16));
         break;
+    case "email":
+        await EmailScenario.RunAsync(database, Option("--messages", 10000), Option("--samples", 200));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, email");
         return 2;
 }
 
