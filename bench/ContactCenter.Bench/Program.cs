@@ -75,8 +75,11 @@ switch (scenario)
         foreach (var rate in args.Contains("--rate") ? [Option("--rate", 100)] : new[] { 50, 200 })
             await IntegrationsScenario.BatchAsync(database, Option("--recipients", 10000), rate, Option("--window", 15));
         break;
+    case "email":
+        await EmailScenario.RunAsync(database, Option("--messages", 10000), Option("--samples", 200));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email");
         return 2;
 }
 
