@@ -58,8 +58,13 @@ switch (scenario)
         // --customers N new conversations (first bot turn each), --concurrency C, --articles K in the knowledge base.
         await BotScenario.RunAsync(database, Option("--customers", 1000), Option("--concurrency", 16), Option("--articles", 5000));
         break;
+    case "desk":
+        // --assigned N of the agent's, --waiting N in their queue, --desks N live, --rate messages/s, --seconds S, --memory-desks N.
+        await DeskScenario.RunAsync(database, Option("--assigned", 50), Option("--waiting", 10000), Option("--desks", 50), Option("--rate", 100),
+            Option("--seconds", 10), Option("--memory-desks", 500));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, desk");
         return 2;
 }
 
