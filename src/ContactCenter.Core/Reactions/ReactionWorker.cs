@@ -1,4 +1,5 @@
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -72,7 +73,7 @@ public sealed partial class ReactionWorker(
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        List<(long Id, int Attempts, Guid? Conversation)> claimed = [];
+        List<(long Id, int Attempts, Guid? Conversation, string? TraceParent)> claimed = [];
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
             await using var claim = connection.Sql("""
@@ -83,11 +84,11 @@ public sealed partial class ReactionWorker(
                     order by event_id
                     limit $3
                     for update skip locked)
-                returning p.event_id, p.attempts, (select t.conversation_id from timeline_events t where t.id = p.event_id)
+                returning p.event_id, p.attempts, (select t.conversation_id from timeline_events t where t.id = p.event_id), p.trace_parent
                 """, now + _options.ClaimTimeout, now, _options.BatchSize);
             await using var reader = await claim.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                claimed.Add((reader.GetInt64(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetGuid(2)));
+                claimed.Add((reader.GetInt64(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.Nullable<string>(3)));
         }
 
         // One conversation's events in order; different conversations side by side (a bot turn or a provider
@@ -96,13 +97,13 @@ public sealed partial class ReactionWorker(
         await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = ct },
             async (lane, token) =>
             {
-                foreach (var (id, attempts, _) in lane) await RunReactionsAsync(id, attempts, token);
+                foreach (var (id, attempts, _, traceParent) in lane) await RunReactionsAsync(id, attempts, traceParent, token);
             });
 
         return claimed.Count;
     }
 
-    private async Task RunReactionsAsync(long eventId, int attempts, CancellationToken ct)
+    private async Task RunReactionsAsync(long eventId, int attempts, string? traceParent, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         TimelineEvent? stored;
@@ -112,6 +113,9 @@ public sealed partial class ReactionWorker(
             stored = await reader.ReadAsync(ct) ? TimelineStore.Read(reader) : null;
         }
 
+        // The dispatch point: one span per event, continuing the trace of the request that stored it.
+        using var activity = ContactCenterTelemetry.StartAfterCommit(eventId, stored?.Type ?? "unknown", traceParent);
+        activity?.SetTag("contactcenter.attempt", attempts);
         try
         {
             if (stored is not null)
@@ -125,6 +129,7 @@ public sealed partial class ReactionWorker(
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // Not swallowed: the row stays, is retried with backoff, and is parked (and logged) when it keeps failing.
+            activity.Fail(e);
             var parked = attempts >= _options.MaxAttempts;
             var retryAt = parked
                 ? DateTimeOffset.MaxValue.AddYears(-1)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Reactions;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using Npgsql;
 
 namespace ContactCenter.Core.Timeline;
@@ -35,7 +36,7 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                   on conflict (dedupe_key) do nothing
                   returning id),
-              r as (insert into pending_reactions (event_id, created_at) select id, $7 from e)
+              r as (insert into pending_reactions (event_id, created_at, trace_parent) select id, $7, $12 from e)
               select id from e
               """
             : """
@@ -49,6 +50,8 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
             e.CustomerId, Db.Uuid(e.ConversationId), Db.Text(e.Channel?.ToName()), e.Type, e.Direction,
             e.OccurredAt, recordedAt, Db.Text(e.Text), Db.Text(e.ProviderId), Db.Text(e.DedupeKey),
             Db.Jsonb(e.Data?.ToJsonString() ?? "{}"));
+        // Only the statement with the reaction row names $12.
+        if (reactions.Wants(e.Type)) command.Parameters.Add(Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         return await command.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 

@@ -4,6 +4,7 @@ using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Inbound;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Npgsql;
 
@@ -182,13 +183,13 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
                 order by t.n
                 on conflict (dedupe_key) do nothing
                 returning id, type),
-            r as (insert into pending_reactions (event_id, created_at) select id, $2 from ins where type = any($9))
+            r as (insert into pending_reactions (event_id, created_at, trace_parent) select id, $2, $10 from ins where type = any($9))
             select (select count(*) from cust where merged_into is null)::int, (select count(*) from ins)::int
             """, conversationId, now,
             events.Select(e => e.Type).ToArray(), events.Select(e => e.Direction).ToArray(), Texts(events.Select(e => e.Text)),
             Texts(events.Select(e => e.ProviderId)), events.Select(e => e.DedupeKey).ToArray(),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb, Value = events.Select(e => e.Data.ToJsonString()).ToArray() },
-            wanted);
+            wanted, Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return reader.GetInt32(0) == 0 ? null : reader.GetInt32(1);

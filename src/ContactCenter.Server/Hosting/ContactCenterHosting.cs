@@ -40,6 +40,7 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
+        services.AddContactCenterTelemetry(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddRateLimiter(limiter =>
@@ -75,7 +76,9 @@ public static class ContactCenterHosting
     public static async Task UseContactCenterAsync(this WebApplication app)
     {
         await app.MigrateDatabaseAsync();
+        app.UseWebhookRejectionCounter();
         app.UseExceptionHandler();
+        app.MapPrometheusMetrics();
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseAuthentication();
