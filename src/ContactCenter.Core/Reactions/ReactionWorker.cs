@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
@@ -11,17 +12,22 @@ namespace ContactCenter.Core.Reactions;
 public sealed class ReactionOptions
 {
     /// <summary>How often to look for work when no notification arrives (lost notifications, expired claims).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>How long a claimed event stays invisible to other workers before it is tried again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    [Range(1, 10000)]
     public int BatchSize { get; set; } = 50;
     /// <summary>Conversations whose events one instance reacts to at the same time (events of one conversation
     /// always run one after another, oldest first). Above 1, bot turns and other slow reactions stop holding
     /// everyone up (the bot bench's burst throughput), but conversations arriving in the same instant may enter
     /// their queue in another order than they arrived, and an assignment pass may run in between: first come,
     /// first served is then only as exact as the batch. 1 keeps it exact within an instance.</summary>
+    [Range(1, 256)]
     public int Parallelism { get; set; } = 1;
     /// <summary>After this many failed attempts an event is parked (logged, left in pending_reactions).</summary>
+    [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 10;
 }
 

@@ -7,6 +7,7 @@ using ContactCenter.Core.Flows;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
+using ContactCenter.Server.Hosting.Checks;
 using ContactCenter.Server.Pages;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -41,6 +42,7 @@ public static class ContactCenterHosting
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
         services.AddContactCenterTelemetry(builder.Configuration);
+        services.AddContactCenterStartupChecks();
 
         services.AddProblemDetails();
         services.AddRateLimiter(limiter =>
@@ -75,6 +77,8 @@ public static class ContactCenterHosting
     /// <summary>Migrations first (a failing one stops start-up), then the middleware pipeline.</summary>
     public static async Task UseContactCenterAsync(this WebApplication app)
     {
+        // Configuration first: a service that cannot work says why before it touches the database.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         await app.MigrateDatabaseAsync();
         app.UseWebhookRejectionCounter();
         app.UseExceptionHandler();

@@ -29,6 +29,8 @@ public static class TelemetryHosting
     public static IServiceCollection AddContactCenterTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var endpoint = configuration["OpenTelemetry:Endpoint"];
+        if (!string.IsNullOrWhiteSpace(endpoint) && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            throw new InvalidOperationException($"OpenTelemetry:Endpoint: must be an absolute URL such as http://otel-collector:4317 (is '{endpoint}').");
         var otlp = !string.IsNullOrWhiteSpace(endpoint) || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var prometheus = configuration.GetSection("Metrics:Prometheus").Get<PrometheusOptions>() ?? new PrometheusOptions();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Metrics:Prometheus"));

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using ContactCenter.Tests.Twilio;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -26,6 +27,7 @@ public sealed class TelemetryFixture : TwilioFixture
     public const string ScrapeKey = "test-prometheus-scrape-key";
 
     public Spans Spans { get; } = new();
+    public CapturedLogs Logs { get; } = new();
     public List<MetricSnapshot> Metrics { get; } = [];
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
@@ -39,6 +41,13 @@ public sealed class TelemetryFixture : TwilioFixture
     {
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(Metrics));
+        // What an operator's Information log would hold (the other fixtures keep only warnings).
+        services.AddSingleton<ILoggerProvider>(Logs);
+        services.Configure<LoggerFilterOptions>(o =>
+        {
+            o.MinLevel = LogLevel.Information;
+            o.Rules.Clear();
+        });
     }
 
     /// <summary>The sum of a counter's points whose tags include <paramref name="tags"/>, collected now.</summary>
@@ -59,6 +68,33 @@ public sealed class TelemetryFixture : TwilioFixture
             }
 
             return sum;
+        }
+    }
+}
+
+/// <summary>Every log line at Information and above, formatted, with its exception.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public void Clear() => _lines.Clear();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs logs, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) logs._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
         }
     }
 }
@@ -113,6 +149,7 @@ public class TelemetryTests(TelemetryFixture fx) : IClassFixture<TelemetryFixtur
         await fx.ResetAsync();
         fx.Twilio.Reset();
         fx.Spans.Clear();
+        fx.Logs.Clear();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -163,6 +200,11 @@ public class TelemetryTests(TelemetryFixture fx) : IClassFixture<TelemetryFixtur
         // Nothing in any span of the trace names the customer or quotes the message.
         Assert.DoesNotContain(trace.SelectMany(a => a.TagObjects), t => t.Value?.ToString() is { } v
             && (v.Contains("4155550177", StringComparison.Ordinal) || v.Contains("reset my password", StringComparison.OrdinalIgnoreCase)));
+
+        // Nor any log line an operator keeps (Information and above), though there were some.
+        Assert.Contains(fx.Logs.Lines, l => l.Contains("New customer from sms", StringComparison.Ordinal));
+        Assert.DoesNotContain(fx.Logs.Lines, l => l.Contains("4155550177", StringComparison.Ordinal)
+            || l.Contains("reset my password", StringComparison.OrdinalIgnoreCase) || l.Contains(TwilioFake.AuthToken, StringComparison.Ordinal));
 
         // A forged webhook is refused and counted by reason.
         var forged = await fx.App.CreateClient().SendAsync(TwilioRequests.Signed(fx.SigningBase, "/webhooks/twilio/messaging",
