@@ -58,8 +58,16 @@ switch (scenario)
         // --customers N new conversations (first bot turn each), --concurrency C, --articles K in the knowledge base.
         await BotScenario.RunAsync(database, Option("--customers", 1000), Option("--concurrency", 16), Option("--articles", 5000));
         break;
+    case "pipeline":
+        // --events N webhooks per level from --customers numbers, at --concurrency C (default 16 then 64).
+        await PipelineScenario.RunBurstAsync(database, Option("--events", 5000), Option("--customers", 500),
+            args.Contains("--concurrency") ? [Option("--concurrency", 16)] : [16, 64]);
+        break;
+    case "crash":
+        await PipelineScenario.RunCrashAsync(database, Option("--events", 3000), Option("--customers", 300), Option("--concurrency", 16));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash");
         return 2;
 }
 

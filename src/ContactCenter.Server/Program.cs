@@ -15,6 +15,7 @@ var app = builder.Build();
 await app.UseContactCenterAsync();
 
 app.MapLoginPages();
+app.MapSessionApi();
 app.MapJobsDashboard();
 app.MapCustomersApi();
 app.MapConversationsApi();
@@ -26,6 +27,7 @@ app.MapAgentsApi();
 app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
+app.MapWorkApi();
 
 app.Run();
 return 0;

@@ -20,15 +20,16 @@ public sealed class TemporaryTwilioException(string message) : Exception(message
 /// line is redirected to the agent with the Calls API; a caller who asked to be called back gets a job that
 /// places the call. The choice of agent stays with the routing engine.
 /// </summary>
-internal sealed class VoiceAssignmentReaction(IServiceProvider services) : ITimelineReaction
+internal sealed class VoiceAssignmentReaction(VoiceAgents agents) : ITimelineReaction
 {
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.ConversationAssigned };
+    public static readonly string[] Types = [TimelineEventTypes.ConversationAssigned];
+
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
 
     public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) =>
         timelineEvent is { Channel: Channel.Voice, ConversationId: { } conversationId }
         && timelineEvent.Data["agentId"]?.GetValue<string>() is { } agentId
-            // Resolved on use: the ledger writes timeline events, and the timeline store needs the reaction registry.
-            ? services.GetRequiredService<VoiceAgents>().AssignedAsync(conversationId, agentId, timelineEvent.Id, ct)
+            ? agents.AssignedAsync(conversationId, agentId, timelineEvent.Id, ct)
             : Task.CompletedTask;
 }
 
@@ -45,6 +46,9 @@ internal sealed partial class VoiceAgents(
     IBackgroundJobClient jobs,
     ILogger<VoiceAgents> log)
 {
+    /// <summary>The service moving a call on: not bound to an owner (the expected assignee guards the move instead).</summary>
+    private static readonly ConversationActor VoiceActor = new("voice", null, Supervises: true);
+
     /// <summary>Idempotent per assignment event: a live call is redirected once, a callback job is made sure of.</summary>
     public async Task AssignedAsync(Guid conversationId, string agentId, long assignedEvent, CancellationToken ct)
     {
@@ -131,7 +135,7 @@ internal sealed partial class VoiceAgents(
             ], ct) == 0) return;
         await agents.SetStatusAsync(agentId, AgentStatus.Away, "voice: did not answer a call", ct);
         var queue = call.Queue ?? routingOptions.Value.DefaultQueue;
-        var outcome = await routing.TransferAsync(call.ConversationId, new TransferTarget(queue, null), "voice", "agent did not answer", agentId, ct);
+        var outcome = await routing.TransferAsync(call.ConversationId, new TransferTarget(queue, null), VoiceActor, "agent did not answer", ct, expectedAssignee: agentId);
         LogMissed(call.CallSid, agentId, dialStatus, outcome.GetType().Name);
     }
 

@@ -159,12 +159,24 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
     }
 
     /// <summary>Closes the conversation. Resolving one that is already closed changes nothing.</summary>
-    public async Task<Conversation?> ResolveAsync(Guid conversationId, string actor, CancellationToken ct)
+    public async Task<Conversation?> ResolveAsync(Guid conversationId, string actor, CancellationToken ct) =>
+        (await ResolveAsync(conversationId, actor, null, ct)).Conversation;
+
+    /// <summary>
+    /// Closes the conversation for a person acting through the API: refused (with its owner) when it is another
+    /// agent's (<see cref="ConversationAccess"/>). Null conversation: there is none.
+    /// </summary>
+    public async Task<(Conversation? Conversation, NotOwner? Refused)> ResolveAsync(
+        Guid conversationId, string actor, ConversationActor? by, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (await LockForAppendAsync(connection, conversationId, ct) is not { } target) return null;
+        if (await LockForAppendAsync(connection, conversationId, ct) is not { } target) return (null, null);
+        if (by is not null && target.Status is not (ConversationStatus.Resolved or ConversationStatus.Merged)
+            && await ConversationAccess.CheckAsync(connection, target.ConversationId,
+                await ConversationAccess.AssigneeForShareAsync(connection, target.ConversationId, ct), by, ct) is { } notOwner)
+            return (null, notOwner);
         await using var close = connection.Sql("""
             update conversations set status = $2, closed_at = $3 where id = $1 and closed_at is null
             """, target.ConversationId, ConversationStatus.Resolved, now);
@@ -183,7 +195,7 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
         }
 
         await tx.CommitAsync(ct);
-        return await GetAsync(target.ConversationId, ct);
+        return (await GetAsync(target.ConversationId, ct), null);
     }
 
     internal static Conversation Read(NpgsqlDataReader reader) => new(

@@ -5,6 +5,7 @@ using ContactCenter.Core.Customers;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -25,8 +26,8 @@ public sealed partial class Inbox(
 {
     public async Task<InboundResult> ReceiveAsync(InboundEvent inbound, CancellationToken ct)
     {
-        // The span is current while the event is written, so its pending_reactions row records it as the parent
-        // of the after-commit work.
+        // The span is current while the event is written, so its work_items row records it as the parent of the
+        // after-commit work.
         using var activity = ContactCenterTelemetry.Source.StartActivity("inbox.receive");
         activity?.SetTag("contactcenter.channel", inbound.Channel.ToName());
         activity?.SetTag("contactcenter.event.type", inbound.Type);
@@ -41,6 +42,7 @@ public sealed partial class Inbox(
 
     private async Task<InboundResult> StoreAsync(InboundEvent inbound, CancellationToken ct)
     {
+        inbound = ProviderText.Clean(inbound);
         var address = addresses.Normalize(inbound.Channel, inbound.Address);
         var dedupeKey = inbound.EffectiveDedupeKey;
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -121,7 +123,7 @@ public sealed partial class Inbox(
     {
         var now = clock.GetUtcNow();
         var reactionRow = timeline.WantsReaction(inbound.Type)
-            ? ", r as (insert into pending_reactions (event_id, created_at, trace_parent) select id, $5, $12::text from ins)"
+            ? $", r as ({WorkStore.EventWorkSql("ins", "$5", "$12::text")})"
             : "";
         await using var command = connection.Sql($"""
             with ident as (
@@ -144,7 +146,7 @@ public sealed partial class Inbox(
                 select cust.id, conv.id, $1, $3, 'inbound', $4, $5, $6, $7, $8, $9
                 from cust, conv where cust.merged_into is null
                 on conflict (dedupe_key) do nothing
-                returning id, customer_id, conversation_id){reactionRow}
+                returning id, customer_id, conversation_id, type, occurred_at){reactionRow}
             select id, customer_id, conversation_id, false from ins
             union all
             select id, customer_id, conversation_id, true from timeline_events where dedupe_key = $8

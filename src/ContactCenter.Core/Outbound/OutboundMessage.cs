@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ContactCenter.Core.Channels;
+using ContactCenter.Core.Conversations;
 
 namespace ContactCenter.Core.Outbound;
 
@@ -20,7 +21,9 @@ public sealed record OutboundMessage(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
-public sealed record OutboundRequest(OutboundContent Content, string? IdempotencyKey, string Author, string AuthorKind);
+/// <param name="Actor">The person replying through the API, checked against the conversation's owner; null for the
+/// service itself (bot, notifications), which may always send.</param>
+public sealed record OutboundRequest(OutboundContent Content, string? IdempotencyKey, string Author, string AuthorKind, ConversationActor? Actor = null);
 
 public abstract record AcceptOutcome
 {
@@ -28,6 +31,8 @@ public abstract record AcceptOutcome
     public sealed record Accepted(OutboundMessage Message, bool Created) : AcceptOutcome;
     public sealed record ConversationNotFound : AcceptOutcome;
     public sealed record Refused(OutboundRefusal Refusal) : AcceptOutcome;
+    /// <summary>The conversation is another agent's (<see cref="ConversationAccess"/>).</summary>
+    public sealed record NotYours(NotOwner Owner) : AcceptOutcome;
     /// <summary>The idempotency key was used before for a different message.</summary>
     public sealed record KeyReused(OutboundMessage Existing) : AcceptOutcome;
 }

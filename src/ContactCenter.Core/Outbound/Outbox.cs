@@ -52,6 +52,9 @@ public sealed class Outbox(
         if (await FindByKeyAsync(connection, target.ConversationId, key, ct) is { } existing)
             return SameMessage(existing, request.Content) ? new AcceptOutcome.Accepted(existing, Created: false) : new AcceptOutcome.KeyReused(existing);
 
+        if (request.Actor is { } actor && await ConversationAccess.CheckAsync(connection, target.ConversationId,
+                await ConversationAccess.AssigneeForShareAsync(connection, target.ConversationId, ct), actor, ct) is { } notOwner)
+            return new AcceptOutcome.NotYours(notOwner);
         if (await IsOptedOutAsync(connection, target, ct))
             return new AcceptOutcome.Refused(new OutboundRefusal("opted-out", "The customer opted out",
                 $"The customer opted out of {target.Channel.ToName()} messages (for example by texting STOP); nothing is sent until they opt in again."));

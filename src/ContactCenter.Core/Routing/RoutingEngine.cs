@@ -15,8 +15,10 @@ public abstract record RoutingOutcome
     /// <param name="Changed">False when the conversation already was where it was asked to go.</param>
     public sealed record Done(Conversation Conversation, bool Changed) : RoutingOutcome;
     public sealed record NotFound(string Detail) : RoutingOutcome;
-    /// <summary>The request cannot be done in the current state (409), or (<c>not-assignee</c>) not by this caller.</summary>
+    /// <summary>The request cannot be done in the current state (409).</summary>
     public sealed record Refused(string Code, string Title, string Detail) : RoutingOutcome;
+    /// <summary>The conversation is another agent's (<see cref="ConversationAccess"/>): 409 naming them.</summary>
+    public sealed record NotYours(NotOwner Owner) : RoutingOutcome;
 }
 
 /// <summary>Where a transfer sends a conversation: a queue, or straight to an agent.</summary>
@@ -124,11 +126,12 @@ public sealed partial class RoutingEngine(
 
     /// <summary>
     /// Moves the conversation to another queue or straight to an agent (who must have room). The agent it
-    /// leaves gets the capacity back at once. <paramref name="expectedAssignee"/> (an agent transferring their
-    /// own conversation) is checked under the lock.
+    /// leaves gets the capacity back at once. <paramref name="actor"/> must be allowed to act on it
+    /// (<see cref="ConversationAccess"/>); <paramref name="expectedAssignee"/> (the service moving a conversation
+    /// away from one agent, e.g. a call they did not answer) is checked under the lock too.
     /// </summary>
     public async Task<RoutingOutcome> TransferAsync(
-        Guid conversationId, TransferTarget target, string by, string? reason, string? expectedAssignee, CancellationToken ct)
+        Guid conversationId, TransferTarget target, ConversationActor actor, string? reason, CancellationToken ct, string? expectedAssignee = null)
     {
         var now = Now();
         var after = new AfterCommit();
@@ -138,32 +141,70 @@ public sealed partial class RoutingEngine(
             return new RoutingOutcome.NotFound($"No conversation {conversationId}.");
         if (!conversation.IsOpen)
             return new RoutingOutcome.Refused("conversation-closed", "Conversation closed", $"Conversation {conversation.Id} is {conversation.Status}.");
+        if (await ConversationAccess.CheckAsync(connection, conversation.Id, conversation.Assignee, actor, ct) is { } notOwner)
+            return new RoutingOutcome.NotYours(notOwner);
         if (expectedAssignee is not null && conversation.Assignee != expectedAssignee)
-            return new RoutingOutcome.Refused("not-assignee", "Not your conversation",
-                "Only the agent the conversation is assigned to, or a supervisor, may transfer it.");
+            return new RoutingOutcome.Refused("not-assignee", "Not with that agent",
+                $"Conversation {conversation.Id} is no longer with agent {expectedAssignee}.");
 
         var from = new JsonObject { ["agentId"] = conversation.Assignee, ["queue"] = conversation.Queue };
         if (target.AgentId is { } agentId)
         {
             if (agentId == conversation.Assignee)
                 return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, Changed: false);
-            if (await LockAgentsAsync(connection, conversation, agentId, conversation.Assignee, ct) is { } problem) return problem;
-            await QueueEntries.RemoveAsync(connection, conversation.Id, ct);
-            if (conversation.Assignee is { } previous)
-                await connection.Sql("update agents set idle_since = $2 where id = $1", previous, now).ExecuteNonQueryAsync(ct);
-            await Transferred(connection, conversation, from, new JsonObject { ["agentId"] = agentId }, by, reason, now, ct);
-            await AssignInTxAsync(connection, conversation, agentId, conversation.Queue, by, now, ct);
+            if (await MoveToAgentInTxAsync(connection, conversation, agentId, TimelineEventTypes.ConversationTransferred, actor.Id, reason, now, ct)
+                is { } problem) return problem;
         }
         else
         {
             if (await QueueStore.GetAsync(connection, target.Queue!, ct) is not { } queue)
                 return new RoutingOutcome.NotFound($"No queue '{target.Queue}'.");
-            await MoveToQueueInTxAsync(connection, conversation, queue, from, by, reason ?? "transfer", now, after, ct);
+            await MoveToQueueInTxAsync(connection, conversation, queue, from, actor.Id, reason ?? "transfer", now, after, ct);
         }
 
         await tx.CommitAsync(ct);
         Schedule(after);
         return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, Changed: true);
+    }
+
+    /// <summary>
+    /// The agent takes the conversation over from whoever has it (or out of its queue): the same capacity and
+    /// status rules as a transfer to them, with <c>conversation.taken_over</c> (from, to) on the timeline.
+    /// </summary>
+    public async Task<RoutingOutcome> TakeoverAsync(Guid conversationId, string agentId, string? reason, CancellationToken ct)
+    {
+        var now = Now();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (await QueueEntries.LockConversationAsync(connection, conversationId, ct) is not { } conversation)
+            return new RoutingOutcome.NotFound($"No conversation {conversationId}.");
+        if (!conversation.IsOpen)
+            return new RoutingOutcome.Refused("conversation-closed", "Conversation closed", $"Conversation {conversation.Id} is {conversation.Status}.");
+        if (conversation.Assignee == agentId)
+            return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, Changed: false);
+        if (await MoveToAgentInTxAsync(connection, conversation, agentId, TimelineEventTypes.ConversationTakenOver, agentId, reason, now, ct)
+            is { } problem) return problem;
+        await tx.CommitAsync(ct);
+        return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, Changed: true);
+    }
+
+    /// <summary>
+    /// Straight to an agent who has room (transfer, takeover): out of its queue, the agent it leaves gets capacity
+    /// back, <paramref name="eventType"/> with from/to, then <c>conversation.assigned</c>. Null when done.
+    /// </summary>
+    private async Task<RoutingOutcome?> MoveToAgentInTxAsync(
+        NpgsqlConnection connection, LockedConversation conversation, string agentId, string eventType, string by, string? reason,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        if (await LockAgentsAsync(connection, conversation, agentId, conversation.Assignee, ct) is { } problem) return problem;
+        await QueueEntries.RemoveAsync(connection, conversation.Id, ct);
+        if (conversation.Assignee is { } previous)
+            await connection.Sql("update agents set idle_since = $2 where id = $1", previous, now).ExecuteNonQueryAsync(ct);
+        var from = new JsonObject { ["agentId"] = conversation.Assignee, ["queue"] = conversation.Queue };
+        await RoutingTimeline.AppendAsync(timeline, connection, conversation, eventType,
+            new JsonObject { ["from"] = from, ["to"] = new JsonObject { ["agentId"] = agentId }, ["by"] = by, ["reason"] = reason }, now, ct);
+        await AssignInTxAsync(connection, conversation, agentId, conversation.Queue, by, now, ct);
+        return null;
     }
 
     /// <summary>Back into a queue (a transfer, an agent going offline): the agent it leaves gets capacity back.</summary>

@@ -50,13 +50,14 @@ public static class ContactCenterTelemetry
         return Source.StartActivity(name, kind, parent);
     }
 
-    /// <summary>The span of one stored event's after-commit work (every reaction it triggers), continuing the trace
-    /// of the request that stored it. One line at the point where the work is dispatched to its handlers.</summary>
-    public static Activity? StartAfterCommit(long eventId, string eventType, string? traceParent)
+    /// <summary>The span of one after-commit work item (an event's reactions, a bot timeout …), continuing the
+    /// trace of the request or work that wrote it. One line at the point where items are dispatched to handlers.</summary>
+    public static Activity? StartAfterCommit(string kind, long itemId, long? eventId, int attempt, string? traceParent)
     {
-        var activity = StartContinuing("after-commit " + eventType, traceParent, ActivityKind.Consumer);
-        activity?.SetTag("contactcenter.event.id", eventId);
-        activity?.SetTag("contactcenter.event.type", eventType);
+        var activity = StartContinuing("after-commit " + kind, traceParent, ActivityKind.Consumer);
+        activity?.SetTag("contactcenter.work.id", itemId);
+        activity?.SetTag("contactcenter.attempt", attempt);
+        if (eventId is { } id) activity?.SetTag("contactcenter.event.id", id);
         return activity;
     }
 

@@ -49,6 +49,8 @@ public static class TimelineEventTypes
     public const string ConversationQueued = "conversation.queued";
     public const string ConversationAssigned = "conversation.assigned";
     public const string ConversationTransferred = "conversation.transferred";
+    /// <summary>An agent took the conversation from its owner (or its queue): data <c>from</c>, <c>to</c>.</summary>
+    public const string ConversationTakenOver = "conversation.taken_over";
     public const string ConversationOverflowed = "conversation.overflowed";
     public const string ConversationResolved = "conversation.resolved";
     public const string SlaWarning = "sla.warning";
@@ -58,6 +60,8 @@ public static class TimelineEventTypes
     public const string CustomerOptedOut = "customer.opted_out";
     public const string CustomerOptedIn = "customer.opted_in";
     public const string CsatResponse = "csat.response";
+    /// <summary>After-commit work about this conversation kept failing and was parked (an admin can retry it).</summary>
+    public const string WorkParked = "work.parked";
 }
 
 public static class Direction

@@ -68,9 +68,12 @@ public static class ConversationsApi
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> ResolveAsync(
         Guid id, ClaimsPrincipal user, ConversationStore conversations, CancellationToken ct) =>
-        await conversations.ResolveAsync(id, user.Actor(), ct) is { } conversation
-            ? TypedResults.Ok(conversation)
-            : Problems.NotFound($"No conversation {id}.");
+        await conversations.ResolveAsync(id, user.Actor(), user.ConversationActor(), ct) switch
+        {
+            (_, { } notOwner) => Problems.NotOwner(notOwner),
+            ({ } conversation, _) => TypedResults.Ok(conversation),
+            _ => Problems.NotFound($"No conversation {id}."),
+        };
 
     private static async Task<Results<Accepted<OutboundMessage>, ProblemHttpResult>> SendAsync(
         Guid id, SendMessageRequest? request, ClaimsPrincipal user, HttpResponse response, Outbox outbox, CancellationToken ct)
@@ -80,7 +83,7 @@ public static class ConversationsApi
             string.IsNullOrWhiteSpace(request!.Text) ? null : request.Text,
             request.Template is { ContentSid: { } sid } ? new MessageTemplate(sid, request.Template.Variables) : null,
             request.MediaUrls is { Count: > 0 } media ? media : null);
-        var outcome = await outbox.AcceptAsync(id, new OutboundRequest(content, request.IdempotencyKey, user.Actor(), AuthorKind.Agent), ct);
+        var outcome = await outbox.AcceptAsync(id, new OutboundRequest(content, request.IdempotencyKey, user.Actor(), AuthorKind.Agent, user.ConversationActor()), ct);
         switch (outcome)
         {
             case AcceptOutcome.Accepted accepted:
@@ -91,6 +94,8 @@ public static class ConversationsApi
             case AcceptOutcome.Refused refused:
                 return TypedResults.Problem(refused.Refusal.Detail, statusCode: 409, title: refused.Refusal.Title,
                     extensions: new Dictionary<string, object?> { ["code"] = refused.Refusal.Code });
+            case AcceptOutcome.NotYours notYours:
+                return Problems.NotOwner(notYours.Owner);
             case AcceptOutcome.KeyReused reused:
                 return Problems.Unprocessable("Idempotency key reused",
                     $"The idempotency key was already used for message {reused.Existing.Id} with different content.");

@@ -1,3 +1,4 @@
+using ContactCenter.Core.Conversations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -25,6 +26,14 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string title, string detail, string? type = null) =>
         TypedResults.Problem(detail, statusCode: 409, title: title, type: type);
+
+    /// <summary>409 for acting on another agent's conversation: names the owner so the desk can offer a takeover.</summary>
+    public static ProblemHttpResult NotOwner(NotOwner owner) =>
+        TypedResults.Problem(owner.Detail, statusCode: 409, title: Core.Conversations.NotOwner.Title, extensions: new Dictionary<string, object?>
+        {
+            ["code"] = Core.Conversations.NotOwner.Code,
+            ["owner"] = new Dictionary<string, object?> { ["agentId"] = owner.OwnerId, ["name"] = owner.OwnerName },
+        });
 
     public static ProblemHttpResult Unprocessable(string title, string detail) =>
         TypedResults.Problem(detail, statusCode: 422, title: title);

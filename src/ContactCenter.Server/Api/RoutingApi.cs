@@ -11,6 +11,8 @@ public sealed record AssignRequest(string? AgentId);
 
 public sealed record TransferRequest(string? Queue, string? AgentId, string? Reason);
 
+public sealed record TakeoverRequest(string? Reason);
+
 public sealed record EnqueueRequest(string? Queue, int? Priority, string? Reason);
 
 /// <summary>Routing actions on one conversation, next to the conversation API (resolve lives there).</summary>
@@ -23,13 +25,19 @@ public static class RoutingApi
             .WithSummary("Give it to an agent: agents take it themselves, supervisors give it to anyone (capacity is always respected)");
         api.MapPost("/{id:guid}/transfer", TransferAsync)
             .WithSummary("Move it to another queue or agent: its assignee or a supervisor");
+        api.MapPost("/{id:guid}/takeover", TakeoverAsync)
+            .WithSummary("Take it over from its owner (or its queue): the caller becomes the assignee, capacity respected; on the timeline");
         api.MapPost("/{id:guid}/enqueue", EnqueueAsync).WithSummary("Put a conversation no agent has into a queue");
         api.MapGet("/{id:guid}/clocks", ClocksAsync)
             .WithSummary("Its response clocks: first response, next responses, resolution; elapsed time and whether each met its target");
         return app;
     }
 
-    private static bool IsSupervisor(ClaimsPrincipal user) => user.IsInRole(Roles.Supervisor) || user.IsInRole(Roles.Admin);
+    internal static bool IsSupervisor(this ClaimsPrincipal user) => user.IsInRole(Roles.Supervisor) || user.IsInRole(Roles.Admin);
+
+    /// <summary>The caller as the conversation access rule sees them.</summary>
+    public static ConversationActor ConversationActor(this ClaimsPrincipal user) =>
+        new(user.Identity?.Name ?? "unknown", user.FindFirstValue(Roles.AgentIdClaim), user.IsSupervisor());
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> AssignAsync(
         Guid id, AssignRequest? request, ClaimsPrincipal user, RoutingEngine routing, CancellationToken ct)
@@ -48,8 +56,16 @@ public static class RoutingApi
         if (request is null || (request.Queue is null) == (request.AgentId is null))
             return Problems.BadRequest("Body must have exactly one of 'queue' or 'agentId'.");
         if (request.Reason is { Length: > 500 }) return Problems.BadRequest("'reason' is longer than 500 characters.");
-        var expected = IsSupervisor(user) ? null : user.FindFirstValue(Roles.AgentIdClaim) ?? "";
-        return Answer(await routing.TransferAsync(id, new TransferTarget(request.Queue, request.AgentId), user.Actor(), request.Reason, expected, ct));
+        return Answer(await routing.TransferAsync(id, new TransferTarget(request.Queue, request.AgentId), user.ConversationActor(), request.Reason, ct));
+    }
+
+    private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> TakeoverAsync(
+        Guid id, TakeoverRequest? request, ClaimsPrincipal user, RoutingEngine routing, CancellationToken ct)
+    {
+        if (user.FindFirstValue(Roles.AgentIdClaim) is not { } self)
+            return Problems.BadRequest("Only a key with an agent id can take a conversation over.");
+        if (request?.Reason is { Length: > 500 }) return Problems.BadRequest("'reason' is longer than 500 characters.");
+        return Answer(await routing.TakeoverAsync(id, self, request?.Reason, ct));
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> EnqueueAsync(
@@ -74,8 +90,7 @@ public static class RoutingApi
     {
         RoutingOutcome.Done done => TypedResults.Ok(done.Conversation),
         RoutingOutcome.NotFound notFound => Problems.NotFound(notFound.Detail),
-        RoutingOutcome.Refused { Code: "not-assignee" } refused =>
-            TypedResults.Problem(refused.Detail, statusCode: 403, title: refused.Title, extensions: new Dictionary<string, object?> { ["code"] = refused.Code }),
+        RoutingOutcome.NotYours notYours => Problems.NotOwner(notYours.Owner),
         RoutingOutcome.Refused refused =>
             TypedResults.Problem(refused.Detail, statusCode: 409, title: refused.Title, extensions: new Dictionary<string, object?> { ["code"] = refused.Code }),
         _ => throw new InvalidOperationException($"Unexpected outcome {outcome}."),

@@ -38,6 +38,7 @@ public static class ContactCenterHosting
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
         services.AddContactCenterAuth(builder.Configuration);
+        services.AddContactCenterPages();
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
@@ -45,6 +46,7 @@ public static class ContactCenterHosting
         services.AddContactCenterStartupChecks();
 
         services.AddProblemDetails();
+        services.AddRequestHardening();
         services.AddRateLimiter(limiter =>
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
@@ -84,8 +86,11 @@ public static class ContactCenterHosting
         app.UseExceptionHandler();
         app.MapPrometheusMetrics();
         app.UseStatusCodePages();
+        app.UseRequestHardening();
+        app.UseContactCenterPages();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCsrfProtection();
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();

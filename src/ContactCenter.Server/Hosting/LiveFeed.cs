@@ -2,21 +2,24 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ContactCenter.Core.Routing;
 using ContactCenter.Core.Storage;
-using Npgsql;
 
 namespace ContactCenter.Server.Hosting;
 
 /// <summary>
 /// Fans PostgreSQL <c>cc_live</c> notifications (queued, assigned, warnings, breaches, agent status) out to
-/// the supervisor pages connected to this instance. Every instance listens, so a change made anywhere
-/// reaches every page, whichever instance serves it.
+/// the supervisor pages connected to this instance, heard through the instance's one <see cref="PostgresListener"/>.
+/// Every instance listens, so a change made anywhere reaches every page, whichever instance serves it.
 /// </summary>
-public sealed partial class LiveFeed(NpgsqlDataSource db, ILogger<LiveFeed> log) : BackgroundService
+public sealed class LiveFeed : IHostedService, IDisposable
 {
     /// <summary>Sent to subscribers after the listener reconnects: changes may have been missed, reload.</summary>
     public const string Resync = """{"type":"resync"}""";
 
     private readonly ConcurrentDictionary<Guid, Channel<string>> _subscribers = new();
+    private readonly IDisposable _subscription;
+
+    public LiveFeed(PostgresListener listener) =>
+        _subscription = listener.Subscribe(RoutingSignals.LiveChannel, Publish, () => Publish(Resync));
 
     public (Guid Id, ChannelReader<string> Changes) Subscribe()
     {
@@ -32,38 +35,15 @@ public sealed partial class LiveFeed(NpgsqlDataSource db, ILogger<LiveFeed> log)
         if (_subscribers.TryRemove(id, out var channel)) channel.Writer.TryComplete();
     }
 
+    public void Dispose() => _subscription.Dispose();
+
+    // A hosted service only so that it subscribes at start-up, before the listener connects, not at the first page.
+    public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
     private void Publish(string payload)
     {
         foreach (var channel in _subscribers.Values) channel.Writer.TryWrite(payload);
     }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var connectedBefore = false;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) => Publish(e.Payload);
-                await connection.Sql($"listen {RoutingSignals.LiveChannel}").ExecuteNonQueryAsync(stoppingToken);
-                if (connectedBefore) Publish(Resync);
-                connectedBefore = true;
-                while (!stoppingToken.IsCancellationRequested) await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                LogListenFailed(e);
-                try { await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken); }
-                catch (OperationCanceledException) { return; }
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Live feed lost its PostgreSQL listener; reconnecting")]
-    private partial void LogListenFailed(Exception e);
 }

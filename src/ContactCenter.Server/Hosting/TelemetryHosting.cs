@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Work;
 using ContactCenter.Core.Telemetry;
 using Npgsql;
 using OpenTelemetry.Metrics;

@@ -60,8 +60,7 @@ public static class LoginPages
         Results.Content($"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>ContactCenter: log in</title>
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <style>body{"{"}font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem{"}"}
-            input{"{"}width:100%;padding:.5rem;margin:.5rem 0;box-sizing:border-box{"}"}.error{"{"}color:#b00020{"}"}</style>
+            <link rel="stylesheet" href="/assets/site.css"><link rel="stylesheet" href="/assets/login.css">
             </head><body>{body}</body></html>
             """, "text/html; charset=utf-8", statusCode: status);
 

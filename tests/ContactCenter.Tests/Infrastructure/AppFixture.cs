@@ -23,6 +23,11 @@ public class AppFixture : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>True for fixtures a real browser talks to: the service listens on a loopback port (<see cref="BaseAddress"/>).</summary>
+    protected virtual bool OnRealPort => false;
+
+    public Uri BaseAddress => App.BaseAddress ?? throw new InvalidOperationException("This fixture runs on the in-memory test server; override OnRealPort.");
+
     protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
@@ -32,7 +37,9 @@ public class AppFixture : IAsyncLifetime
         ConnectionString = await TestPostgres.CreateDatabaseAsync(GetType().Name);
         _db = NpgsqlDataSource.Create(ConnectionString);
         _app = new ContactCenterApp(ConnectionString, Settings, ConfigureServices);
-        _ = _app.Server; // start the host (migrations, Hangfire, workers) now, not in the first test
+        // Start the host (migrations, Hangfire, workers) now, not in the first test.
+        if (OnRealPort) _app.StartOnRealPort();
+        else _ = _app.Server;
     }
 
     public virtual async Task DisposeAsync()

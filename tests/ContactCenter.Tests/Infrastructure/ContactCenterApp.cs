@@ -32,7 +32,8 @@ public sealed class ContactCenterApp(
         {
             ["ConnectionStrings:ContactCenter"] = ConnectionString,
             ["Jobs:WorkerCount"] = "4",
-            ["Reactions:PollInterval"] = "00:00:01",
+            ["Work:PollInterval"] = "00:00:01",
+            ["Work:RetryBaseDelay"] = "00:00:00.200",
             ["Outbox:RetryBaseDelay"] = "00:00:00.200",
             // New conversations stay as the inbox wrote them; routing tests turn queueing on in their fixture.
             ["Routing:AutoQueue"] = "false",
@@ -64,7 +65,9 @@ public sealed class ContactCenterApp(
     /// <summary>An HTTP client that sends <paramref name="key"/> as its bearer key (none when null).</summary>
     public HttpClient ClientWithKey(string? key)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var options = new WebApplicationFactoryClientOptions { AllowAutoRedirect = false };
+        if (BaseAddress is not null) options.BaseAddress = BaseAddress;
+        var client = CreateClient(options);
         if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
@@ -74,6 +77,23 @@ public sealed class ContactCenterApp(
     public HttpClient Admin() => ClientWithKey(AdminKey);
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Set once the service listens on a real loopback port (for the browser), else null.</summary>
+    public Uri? BaseAddress { get; private set; }
+
+    /// <summary>
+    /// Starts the service on Kestrel at a free loopback port instead of the in-memory test server, so a real
+    /// browser can reach it; HTTP clients from <see cref="ClientWithKey"/> then go through that port too.
+    /// </summary>
+    public Uri StartOnRealPort()
+    {
+        var port = Browser.FreePort();
+        UseKestrel(port);
+        StartServer();
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        ClientOptions.BaseAddress = BaseAddress;
+        return BaseAddress;
+    }
 
     private static string FindRepositoryRoot()
     {

@@ -182,7 +182,8 @@ public class TelemetryTests(TelemetryFixture fx) : IClassFixture<TelemetryFixtur
         var inbox = Assert.Single(trace, a => a.OperationName == "inbox.receive");
         Assert.Equal(webhook.SpanId, inbox.ParentSpanId);
         Assert.Equal("sms", inbox.GetTagItem("contactcenter.channel"));
-        var afterCommit = Assert.Single(trace, a => a.OperationName == "after-commit message.received");
+        var afterCommit = Assert.Single(trace, a => a.OperationName == "after-commit event"
+            && a.GetTagItem("contactcenter.event.type") as string == "message.received");
         Assert.Equal(inbox.SpanId, afterCommit.ParentSpanId);
         // The bot's turn: the flow starts, and the first message is fed to it.
         var turns = trace.Where(a => a.OperationName == "flow.turn").ToList();

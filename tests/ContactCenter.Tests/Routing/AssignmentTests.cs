@@ -158,7 +158,7 @@ public class AssignmentTests(RoutingFixture fx) : IClassFixture<RoutingFixture>,
         await fx.App.SetStatusAsync(Agent2, "away");
         var agent2 = fx.App.ClientWithKey(ContactCenterApp.Agent2Key);
         var notYours = await agent2.PostAsJsonAsync($"/api/conversations/{conversation}/transfer", new { queue = "general" });
-        await notYours.ProblemAsync(HttpStatusCode.Forbidden);
+        await notYours.ProblemAsync(HttpStatusCode.Conflict);
 
         var moved = await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversation}/transfer",
             new { agentId = Agent2, reason = "needs a specialist" }, HttpStatusCode.OK);

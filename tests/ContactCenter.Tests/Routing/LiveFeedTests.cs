@@ -28,7 +28,8 @@ public class LiveFeedTests(TwoHostsFixture fx) : IClassFixture<TwoHostsFixture>,
         Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
         Assert.Equal("/supervisor", login.Headers.Location?.OriginalString);
         var page = await browser.GetStringAsync("/supervisor");
-        Assert.Contains("new EventSource(\"/api/live\")", page);
+        Assert.Contains("<script src=\"/assets/supervisor.js\">", page);
+        Assert.Contains("new EventSource(\"/api/live\")", await browser.GetStringAsync("/assets/supervisor.js"));
         await (await fx.App.Agent().GetAsync("/api/live")).ProblemAsync(HttpStatusCode.Forbidden);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

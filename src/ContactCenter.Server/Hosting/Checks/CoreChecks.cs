@@ -2,7 +2,7 @@ using ContactCenter.Core.Bot;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Outbound;
-using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Work;
 using ContactCenter.Core.ResponseTargets;
 using ContactCenter.Core.Routing;
 using Microsoft.Extensions.Options;
@@ -14,7 +14,7 @@ namespace ContactCenter.Server.Hosting.Checks;
 // property's name ("MaxAttempts: The field OutboxOptions.MaxAttempts must be …"); SectionChecks puts the section
 // in front, so they name the key like every other check.
 [OptionsValidator]
-internal sealed partial class ReactionRanges : IValidateOptions<ReactionOptions>;
+internal sealed partial class WorkRanges : IValidateOptions<WorkOptions>;
 
 [OptionsValidator]
 internal sealed partial class OutboxRanges : IValidateOptions<OutboxOptions>;
@@ -32,7 +32,7 @@ internal abstract class SectionChecks<TOptions>(string section, IValidateOptions
     }
 }
 
-internal sealed class ReactionChecks() : SectionChecks<ReactionOptions>("Reactions", new ReactionRanges());
+internal sealed class WorkChecks() : SectionChecks<WorkOptions>("Work", new WorkRanges());
 
 internal sealed class OutboxChecks() : SectionChecks<OutboxOptions>("Outbox", new OutboxRanges());
 

@@ -6,7 +6,7 @@ using ContactCenter.Core.Bot;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Outbound;
-using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Work;
 using ContactCenter.Core.ResponseTargets;
 using ContactCenter.Core.Routing;
 using Microsoft.Extensions.Options;
@@ -31,7 +31,7 @@ public static class StartupChecks
         Check<BotOptions, BotChecks>(services);
         Check<AddressOptions, AddressChecks>(services);
         Check<FlowOptions, FlowChecks>(services);
-        Check<ReactionOptions, ReactionChecks>(services);
+        Check<WorkOptions, WorkChecks>(services);
         Check<OutboxOptions, OutboxChecks>(services);
         Check<JobsOptions, JobsChecks>(services);
         Check<PrometheusOptions, PrometheusChecks>(services);

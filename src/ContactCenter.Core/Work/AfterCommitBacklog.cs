@@ -4,11 +4,11 @@ using ContactCenter.Core.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
-namespace ContactCenter.Core.Reactions;
+namespace ContactCenter.Core.Work;
 
 /// <summary>
-/// Observable gauges of the after-commit work still waiting in <c>pending_reactions</c>: how many events, how old
-/// the oldest is, how many are parked. Read from the table when a metrics reader collects (a Prometheus scrape,
+/// Observable gauges of the after-commit work waiting in <c>work_items</c>: how many items are due or running, how
+/// long the oldest has been due, how many are parked. Read from the table when a metrics reader collects (a Prometheus scrape,
 /// an OTLP export), so every instance reports the same shared backlog.
 /// </summary>
 public sealed class AfterCommitBacklog(NpgsqlDataSource db, IMeterFactory meters, TimeProvider clock) : IHostedService
@@ -24,12 +24,12 @@ public sealed class AfterCommitBacklog(NpgsqlDataSource db, IMeterFactory meters
     {
         // A meter of this host (IMeterFactory), not the static one: each host reads its own database.
         var meter = meters.Create(ContactCenterTelemetry.Name);
-        meter.CreateObservableGauge("contactcenter.after_commit.backlog", () => Observe(s => s.Waiting), "{event}",
-            "Stored events whose after-commit work has not run yet (parked ones excluded)");
+        meter.CreateObservableGauge("contactcenter.after_commit.backlog", () => Observe(s => s.Waiting), "{item}",
+            "After-commit work items due or running (scheduled ones not yet due and parked ones excluded)");
         meter.CreateObservableGauge("contactcenter.after_commit.oldest_age", () => Observe(s => s.OldestSeconds), "s",
-            "Age of the oldest event still waiting for its after-commit work");
-        meter.CreateObservableGauge("contactcenter.after_commit.parked", () => Observe(s => s.Parked), "{event}",
-            "Events whose after-commit work failed too often and waits for an operator");
+            "How long the oldest due work item has been due");
+        meter.CreateObservableGauge("contactcenter.after_commit.parked", () => Observe(s => s.Parked), "{item}",
+            "Work items that failed too often and wait for an operator (GET /api/admin/work?status=parked)");
         return Task.CompletedTask;
     }
 
@@ -55,11 +55,11 @@ public sealed class AfterCommitBacklog(NpgsqlDataSource db, IMeterFactory meters
             // Collection callbacks are synchronous; this is one index-backed aggregate with a short timeout.
             using var connection = db.OpenConnection();
             using var command = connection.Sql("""
-                select count(*) filter (where claimed_until is null or claimed_until < '9000-01-01'),
-                       min(created_at) filter (where claimed_until is null or claimed_until < '9000-01-01'),
-                       count(*) filter (where claimed_until >= '9000-01-01')
-                from pending_reactions
-                """);
+                select count(*) filter (where status <> 'parked' and due_at <= $1),
+                       min(due_at) filter (where status <> 'parked' and due_at <= $1),
+                       count(*) filter (where status = 'parked')
+                from work_items
+                """, now);
             command.CommandTimeout = 5;
             using var reader = command.ExecuteReader();
             reader.Read();
