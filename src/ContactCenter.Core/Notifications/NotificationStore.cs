@@ -254,7 +254,11 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timelin
         await using (var update = new NpgsqlCommand("""
             update notification_recipients
             set customer_id = @customer, status = @status, step = @step, message_id = @message, conversation_id = @conversation,
-                fallback_at = @fallback, paced_step = @pacedStep, paced_at = @pacedAt, next_step_at = @next, lease_until = null,
+                fallback_at = @fallback, paced_step = @pacedStep, paced_at = @pacedAt, lease_until = null,
+                -- A cancel that came in while this step ran must be looked at now, not when the step meant to come back.
+                next_step_at = case when @status in ('pending', 'sending')
+                                     and (select n.cancelled_at from notifications n where n.id = notification_id) is not null
+                                    then @now else @next end,
                 attempts = @attempts, updated_at = @now
             where id = @id
             """, connection))

@@ -77,9 +77,14 @@ public static class Notify
 
     public static async Task<JsonNode> WaitAsync(this NotificationFixture fx, Guid id, Func<JsonNode, bool> until, string what, TimeSpan? timeout = null)
     {
-        JsonNode? last = null;
-        await TestSupport.EventuallyAsync(async () => until(last = await fx.GetAsync(id)), what + " (last: " + last?.ToJsonString() + ")", timeout);
-        return last!;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var last = await fx.GetAsync(id);
+            if (until(last)) return last;
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"Timed out waiting until {what}; last: {last.ToJsonString()}");
+            await Task.Delay(50);
+        }
     }
 
     public static JsonArray Attempts(this JsonNode notification) => notification["attempts"]!.AsArray();
