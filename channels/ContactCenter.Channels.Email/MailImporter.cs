@@ -115,10 +115,7 @@ public sealed partial class MailImporter(
                 ["inline"] = a.Inline,
             }).ToArray());
 
-        InboundResult result;
-        try
-        {
-            result = await inbox.ReceiveAsync(new InboundEvent
+        var inbound = new InboundEvent
         {
             Channel = Channel.Email,
             Address = sender,
@@ -131,7 +128,11 @@ public sealed partial class MailImporter(
             Data = data,
             CompanyAddress = at.Options.Address,
             CustomerName = message.From.Mailboxes.FirstOrDefault()?.Name,
-        }, ct);
+        };
+        InboundResult result;
+        try
+        {
+            result = await inbox.ReceiveAsync(inbound, ct);
         }
         catch (InvalidAddressException)
         {

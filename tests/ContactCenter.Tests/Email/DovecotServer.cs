@@ -60,6 +60,7 @@ public sealed class DovecotServer : IAsyncDisposable
             first_valid_uid = 0
             mail_location = maildir:{{dir}}/mail/%u
             mail_fsync = never
+            mail_max_userip_connections = 100
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u {{dir}}/users
