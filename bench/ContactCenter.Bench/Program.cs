@@ -75,8 +75,16 @@ switch (scenario)
         foreach (var rate in args.Contains("--rate") ? [Option("--rate", 100)] : new[] { 50, 200 })
             await IntegrationsScenario.BatchAsync(database, Option("--recipients", 10000), rate, Option("--window", 15));
         break;
+    case "email":
+        await EmailScenario.RunAsync(database, Option("--messages", 10000), Option("--samples", 200));
+        break;
+    case "desk":
+        // --assigned N of the agent's, --waiting N in their queue, --desks N live, --rate messages/s, --seconds S, --memory-desks N.
+        await DeskScenario.RunAsync(database, Option("--assigned", 50), Option("--waiting", 10000), Option("--desks", 50), Option("--rate", 100),
+            Option("--seconds", 10), Option("--memory-desks", 500));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk");
         return 2;
 }
 

@@ -132,10 +132,13 @@ public static class DeskApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> TypingAsync(
-        TypingRequest? request, ClaimsPrincipal user, DeskPresence presence, CancellationToken ct)
+        TypingRequest? request, ClaimsPrincipal user, DeskPresence presence, AgentStore agents, CancellationToken ct)
     {
         if (request?.ConversationId is not { } id) return Problems.BadRequest("Body must have a 'conversationId'.");
-        await presence.TypingAsync(user.Actor(), user.Identity?.Name ?? user.Actor(), id, ct);
+        // The same name the presence line shows: the agent's, else the key's.
+        var agentId = user.FindFirstValue(Roles.AgentIdClaim);
+        var name = (agentId is null ? null : (await agents.GetAsync(agentId, ct))?.Name) ?? user.Identity?.Name ?? user.Actor();
+        await presence.TypingAsync(user.Actor(), name, id, ct);
         return TypedResults.NoContent();
     }
 
