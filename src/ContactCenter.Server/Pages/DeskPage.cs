@@ -20,7 +20,8 @@ public static class DeskPage
     private const string Html = """
         <!doctype html><html lang="en"><head><meta charset="utf-8"><title>ContactCenter: desk</title>
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <link rel="stylesheet" href="/assets/site.css"><link rel="stylesheet" href="/assets/desk.css"></head><body>
+        <link rel="stylesheet" href="/assets/site.css"><link rel="stylesheet" href="/assets/desk.css">
+        <link rel="stylesheet" href="/assets/softphone.css"></head><body>
         <header class="bar">
           <h1>Desk</h1>
           <span id="me" class="muted"></span>
@@ -122,11 +123,12 @@ public static class DeskPage
               <p id="action-state" role="status" class="muted"></p>
             </section>
             <!-- The softphone (issue 14) mounts here; it listens for the 'cc:conversation-open' window event. -->
-            <section id="softphone" aria-label="Softphone"></section>
+            <section id="softphone" aria-label="Softphone" data-softphone></section>
           </aside>
           <p id="empty" class="muted empty">Pick a conversation from the inbox.</p>
         </main>
         <script src="/assets/common.js"></script><script src="/assets/desk_composer.js"></script>
-        <script src="/assets/desk_conversation.js"></script><script src="/assets/desk.js"></script></body></html>
+        <script src="/assets/desk_conversation.js"></script><script src="/assets/desk.js"></script>
+        <script src="/assets/twilio_voice.min.js"></script><script src="/assets/softphone.js"></script></body></html>
         """;
 }

@@ -73,13 +73,11 @@ public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
         return (context, page);
     }
 
-    private const string CustomerName = "Ada Lovelace";
-
-    /// <summary>A customer writes on WhatsApp first (their profile name), then calls and asks for support; routing gives
-    /// the call to agent 1 and it rings.</summary>
+    /// <summary>A customer texts first, then calls and asks for support; routing gives the call to agent 1 and it rings.
+    /// (A texter has no name: a named customer would hear the IVR's "welcome back" menu instead of the main one.)</summary>
     private async Task<(TwimlCaller Caller, Guid Conversation)> RingAsync(IPage page, string number)
     {
-        await fx.ReceiveAsync(TwilioRequests.WhatsApp("My router is broken", from: number, profileName: CustomerName));
+        await fx.ReceiveAsync(TwilioRequests.Sms("My router is broken", from: number));
         var caller = new TwimlCaller(fx, number);
         await caller.DialAsync();
         await caller.PressAsync("1");
@@ -106,12 +104,12 @@ public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
         var (caller, conversation) = await RingAsync(page, number);
 
         // Before answering: who calls, the IVR path they took, what else they have open.
-        await Expect(page.Locator("[data-role=caller]")).ToHaveTextAsync($"{CustomerName} ({number})");
+        await Expect(page.Locator("[data-role=caller]")).ToHaveTextAsync(number);
         var handoff = (await fx.App.ConversationAsync(conversation))["handoff"]!;
         var choices = handoff["choices"]!.AsArray().Select(c => (c!["option"] ?? c["input"])?.ToString()).Where(c => c is not null).ToList();
         Assert.NotEmpty(choices);
         await Expect(page.Locator("[data-role=ivr]")).ToHaveTextAsync("IVR: " + string.Join(" › ", choices));
-        await Expect(page.Locator("[data-role=context]")).ToContainTextAsync("whatsapp");
+        await Expect(page.Locator("[data-role=context]")).ToContainTextAsync("sms");
         await Browser.ScreenshotAsync(page, "softphone-ringing");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Answer" }).ClickAsync();

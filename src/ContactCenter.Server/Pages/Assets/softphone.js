@@ -75,6 +75,18 @@ ccVoice.Softphone = class {
       this.setAvailable(me && me.status === "available");
     }
     document.addEventListener("cc:presence", e => this.setAvailable(e.detail && e.detail.status === "available"));
+    // On the desk: its status picker, and the open conversation's customer as the number to call.
+    const picker = document.getElementById("status-select");
+    if (picker) picker.addEventListener("change", () => this.setAvailable(picker.value === "available"));
+    window.addEventListener("cc:conversation-open", e => this.opened(e.detail));
+  }
+
+  /** The desk opened a conversation: its customer's phone number is the one "Call" dials (the service checks it). */
+  async opened(detail) {
+    if (!detail || !detail.customerId || this.call) return;
+    const customer = await cc.api("/api/customers/" + detail.customerId).catch(() => null);
+    const phone = customer && (customer.identities || []).find(i => ["voice", "sms", "whatsapp"].includes(i.channel));
+    if (phone) this.number.value = phone.address.replace(/^whatsapp:/, "");
   }
 
   /** Registered (rings) only while the agent is available. */
