@@ -1,4 +1,5 @@
-using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,7 +13,8 @@ public static class NotificationServiceCollectionExtensions
         services.Configure<NotificationOptions>(configuration.GetSection("Notifications"));
         services.AddSingleton<NotificationStore>();
         services.AddSingleton<NotificationStepper>();
-        services.AddSingleton<ITimelineReaction, NotificationStatusReaction>();
+        // The work pipeline starts only reactions registered with their event types.
+        services.AddTimelineReaction<NotificationStatusReaction>(TimelineEventTypes.MessageStatus);
         services.AddSingleton<NotificationWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationWorker>());
         return services;
