@@ -25,6 +25,7 @@ public sealed partial class Inbox(
 {
     public async Task<InboundResult> ReceiveAsync(InboundEvent inbound, CancellationToken ct)
     {
+        inbound = ProviderText.Clean(inbound);
         var address = addresses.Normalize(inbound.Channel, inbound.Address);
         var dedupeKey = inbound.EffectiveDedupeKey;
         await using var connection = await db.OpenConnectionAsync(ct);
