@@ -1,3 +1,4 @@
+using ContactCenter.Core.Work;
 using ContactCenter.Core.Reactions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ public static class NotificationServiceCollectionExtensions
         services.Configure<NotificationOptions>(configuration.GetSection("Notifications"));
         services.AddSingleton<NotificationStore>();
         services.AddSingleton<NotificationStepper>();
-        services.AddSingleton<ITimelineReaction, NotificationStatusReaction>();
+        services.AddTimelineReaction<NotificationStatusReaction>(NotificationStatusReaction.Types);
         services.AddSingleton<NotificationWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationWorker>());
         return services;
