@@ -104,6 +104,7 @@ public static class PipelineScenario
         using (var http = second.Client())
         {
             await second.WaitReadyAsync(http);
+            Console.WriteLine("PostgreSQL back, a new service ready; sending what was not answered again");
             var again = Enumerable.Range(0, events).Where(i => !answered[i]).ToArray();
             // A redelivery of an answered one too: answered from what is stored, nothing doubled.
             var retried = again.Concat(Enumerable.Range(0, Math.Min(200, events)).Where(i => answered[i])).ToArray();
@@ -206,6 +207,7 @@ public static class PipelineScenario
 
         public HttpClient Client() => new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
         {
+            Timeout = TimeSpan.FromSeconds(30),
             BaseAddress = new Uri($"http://127.0.0.1:{Port}"),
             DefaultRequestHeaders = { Accept = { new MediaTypeWithQualityHeaderValue("*/*") } },
         };

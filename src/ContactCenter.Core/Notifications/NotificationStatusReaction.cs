@@ -11,7 +11,9 @@ namespace ContactCenter.Core.Notifications;
 /// </summary>
 public sealed class NotificationStatusReaction(NpgsqlDataSource db, TimeProvider clock) : ITimelineReaction
 {
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.MessageStatus };
+    public static readonly string[] Types = [TimelineEventTypes.MessageStatus];
+
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
 
     public async Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct)
     {

@@ -154,7 +154,9 @@ public sealed class LocalPostgres : IAsyncDisposable
     public async Task RestartImmediateAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "60", "restart"],
+        // -l again: without it the new server writes to pg_ctl's pipes, which then never close.
+        await RunAsync(Path.Combine(_bin, "pg_ctl"),
+            ["-D", DataDirectory, "-l", Path.Combine(_root, "postgres.log"), "-m", "immediate", "-w", "-t", "60", "restart"],
             Environment.UserName == "root", CancellationToken.None);
     }
 

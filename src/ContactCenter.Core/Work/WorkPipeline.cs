@@ -103,7 +103,7 @@ public sealed partial class WorkPipeline : BackgroundService
                 if (DateTime.UtcNow >= nextReclaim)
                 {
                     nextReclaim = DateTime.UtcNow + _options.PollInterval;
-                    await _store.ReclaimExpiredAsync(stoppingToken);
+                    await _store.ReclaimExpiredAsync(Owner, stoppingToken);
                 }
 
                 var free = _options.Parallelism - _running.Count;

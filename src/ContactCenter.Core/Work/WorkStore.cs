@@ -92,14 +92,17 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
             owner, clock.GetUtcNow() + lease).ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Running items whose owner stopped renewing (a crash, kill -9) become pending again.</summary>
-    public async Task<int> ReclaimExpiredAsync(CancellationToken ct)
+    /// <summary>
+    /// Running items whose owner stopped renewing (a crash, kill -9) become pending again. The caller's own items
+    /// are never taken back: it is alive and still running them (a late heartbeat must not start a second run).
+    /// </summary>
+    public async Task<int> ReclaimExpiredAsync(string owner, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.Sql("""
             update work_items set status = 'pending', lease_owner = null, lease_until = null
-            where status = 'running' and lease_until < $1
-            """, clock.GetUtcNow()).ExecuteNonQueryAsync(ct);
+            where status = 'running' and lease_until < $1 and lease_owner is distinct from $2
+            """, clock.GetUtcNow(), owner).ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>

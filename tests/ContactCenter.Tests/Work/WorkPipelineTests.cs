@@ -213,7 +213,7 @@ public class WorkPipelineTests(WorkFixture fx) : IClassFixture<WorkFixture>, IAs
         await store.AddAsync([Probe("conv-k", 2)], CancellationToken.None);
         // The dead owner's item still holds its key: nothing of it can be claimed, by anyone.
         Assert.Empty(await store.ClaimAsync("test", 10, TimeSpan.FromSeconds(5), CancellationToken.None));
-        Assert.Equal(0, await store.ReclaimExpiredAsync(CancellationToken.None));
+        Assert.Equal(0, await store.ReclaimExpiredAsync("test", CancellationToken.None));
 
         fx.Clock.Advance(TimeSpan.FromSeconds(6));
         await TestSupport.EventuallyAsync(async () => await CountAsync() == 0, "the abandoned item and the one after it ran");
