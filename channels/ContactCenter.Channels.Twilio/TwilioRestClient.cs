@@ -51,14 +51,20 @@ public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<Tw
         PostAsync("Messages.json", form, ct);
 
     /// <summary>POST {ApiBaseUrl}/2010-04-01/Accounts/{AccountSid}/{resource}, e.g. "Calls.json" or "Calls/{CallSid}.json".</summary>
-    public async Task<TwilioApiResult> PostAsync(string resource, IEnumerable<KeyValuePair<string, string>> form, CancellationToken ct)
+    public Task<TwilioApiResult> PostAsync(string resource, IEnumerable<KeyValuePair<string, string>> form, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, resource, form, ct);
+
+    /// <summary>GET a resource or list, e.g. "Messages.json?To=…&amp;PageSize=50" (the query already escaped).</summary>
+    public Task<TwilioApiResult> GetAsync(string resourceAndQuery, CancellationToken ct) => SendAsync(HttpMethod.Get, resourceAndQuery, null, ct);
+
+    private async Task<TwilioApiResult> SendAsync(HttpMethod method, string resource, IEnumerable<KeyValuePair<string, string>>? form, CancellationToken ct)
     {
         var settings = options.CurrentValue;
         if (!settings.HasCredentials)
             return Failed(new TwilioApiError(TwilioFailure.NotConfigured, 0, null, "Twilio:AccountSid and Twilio:AuthToken are not configured."));
 
         var url = $"{settings.ApiBaseUrl.TrimEnd('/')}/{ApiVersion}/Accounts/{Uri.EscapeDataString(settings.AccountSid!)}/{resource}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
+        using var request = new HttpRequestMessage(method, url) { Content = form is null ? null : new FormUrlEncodedContent(form) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}")));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -73,7 +79,7 @@ public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<Tw
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                LogAnswered(resource, status);
+                LogAnswered(ResourceName(resource), status);
                 return new TwilioApiResult(json ?? new JsonObject(), null);
             }
 
@@ -84,16 +90,16 @@ public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<Tw
                 json?["message"] is JsonValue message && message.TryGetValue<string>(out var m) && m.Length > 0 ? m : $"HTTP {status} {response.ReasonPhrase}",
                 json?["more_info"] is JsonValue more && more.TryGetValue<string>(out var i) ? i : null,
                 RetryAfter(response));
-            return Failed(error, resource);
+            return Failed(error, ResourceName(resource));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return Failed(new TwilioApiError(TwilioFailure.Timeout, 0, null,
-                $"Twilio did not answer within {settings.RequestTimeout.TotalSeconds:0.#} s."), resource);
+                $"Twilio did not answer within {settings.RequestTimeout.TotalSeconds:0.#} s."), ResourceName(resource));
         }
         catch (HttpRequestException e)
         {
-            return Failed(new TwilioApiError(TwilioFailure.Transport, 0, null, $"Twilio could not be reached: {e.HttpRequestError}."), resource);
+            return Failed(new TwilioApiError(TwilioFailure.Transport, 0, null, $"Twilio could not be reached: {e.HttpRequestError}."), ResourceName(resource));
         }
     }
 
@@ -103,6 +109,9 @@ public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<Tw
         LogFailed(resource, error.Failure.ToString(), error.HttpStatus, error.Code ?? 0);
         return new TwilioApiResult(null, error);
     }
+
+    /// <summary>The resource without its query, which can carry phone numbers (kept out of logs).</summary>
+    private static string ResourceName(string resource) => resource.Split('?', 2)[0];
 
     private static JsonObject? TryParseObject(string body)
     {

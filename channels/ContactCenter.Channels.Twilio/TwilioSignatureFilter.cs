@@ -1,8 +1,10 @@
 using System.Text;
+using ContactCenter.Core.Inbound;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace ContactCenter.Channels.Twilio;
 
@@ -43,7 +45,9 @@ internal sealed partial class TwilioSignatureFilter(IOptionsMonitor<TwilioOption
         {
             var form = new FormReader(Encoding.UTF8.GetString(body)).ReadForm();
             valid = validator.IsValid(url, form, signature);
-            if (valid) request.Form = new FormCollection(form);
+            // Signed as sent; stored without NULs (PostgreSQL refuses them, and every retry would fail the same way).
+            if (valid) request.Form = new FormCollection(form.ToDictionary(
+                p => ProviderText.StripNul(p.Key)!, p => new StringValues([.. p.Value.Select(ProviderText.StripNul)])));
         }
         else
         {

@@ -15,6 +15,7 @@ namespace ContactCenter.Channels.Twilio.Messaging;
 /// </summary>
 public sealed partial class TwilioMessagingSender(
     TwilioRestClient client,
+    ProviderMessageIds recorded,
     IOptionsMonitor<TwilioOptions> options,
     ILogger<TwilioMessagingSender> log) : IChannelSender
 {
@@ -54,11 +55,37 @@ public sealed partial class TwilioMessagingSender(
             return new SendOutcome.Permanent("no-sender",
                 $"No {delivery.Channel.ToName()} sender: the conversation has no company number and neither a number nor Twilio:MessagingServiceSid is configured.");
 
+        if (delivery.Attempt > 1 && await EarlierAttemptAsync(delivery, form, ct) is { } known) return known;
         var result = await client.CreateMessageAsync(form, ct);
         var outcome = Classify(result);
         if (outcome is SendOutcome.Accepted accepted)
             LogAccepted(delivery.MessageId, delivery.Channel.ToName(), Redact.Address(delivery.To), accepted.ProviderMessageId);
         return outcome;
+    }
+
+    /// <summary>
+    /// An earlier attempt may have reached Twilio unanswered (it timed out, its worker died), and Twilio's create has
+    /// no idempotency key: the message it made is looked up first. Found: it counts as this attempt's answer. Lookup
+    /// failed: a temporary failure, nothing sent. Null (known not to exist): send.
+    /// </summary>
+    private async Task<SendOutcome?> EarlierAttemptAsync(OutboundDelivery delivery, List<KeyValuePair<string, string>> form, CancellationToken ct)
+    {
+        var to = form.First(p => p.Key == "To").Value;
+        var from = form.FirstOrDefault(p => p.Key == "From").Value;
+        var body = form.FirstOrDefault(p => p.Key == "Body").Value;
+        var since = delivery.AcceptedAt ?? delivery.Now - TimeSpan.FromDays(1);
+        switch (await TwilioSentLookup.FindMessageAsync(client, to, from, delivery.Content.Template is null ? body ?? "" : null, since,
+                    sid => recorded.BelongsToAnotherAsync(delivery.MessageId, delivery.Channel, sid, ct), ct))
+        {
+            case EarlierAttempt.Found found:
+                LogEarlierFound(delivery.MessageId, delivery.Attempt, found.Sid);
+                return new SendOutcome.Accepted(found.Sid, found.Status ?? DeliveryStatus.Queued);
+            case EarlierAttempt.Unknown unknown:
+                return new SendOutcome.Transient(unknown.Error.DisplayCode,
+                    $"Not sent again: whether an earlier attempt reached Twilio could not be checked ({unknown.Error.Message}).", unknown.Error.RetryAfter);
+            default:
+                return null;
+        }
     }
 
     /// <summary>Twilio's answer as the outbox understands it (PROVIDERS.md: which errors are worth retrying).</summary>
@@ -134,6 +161,9 @@ public sealed partial class TwilioMessagingSender(
         json?[name] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {MessageId}: attempt {Attempt} found the message an earlier attempt made at Twilio ({Sid}); not sent again")]
+    private partial void LogEarlierFound(Guid messageId, int attempt, string sid);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Twilio accepted outbound {MessageId} on {Channel} to {To} as {Sid}")]
     private partial void LogAccepted(Guid messageId, string channel, string to, string sid);

@@ -20,15 +20,16 @@ public sealed class TemporaryTwilioException(string message) : Exception(message
 /// line is redirected to the agent with the Calls API; a caller who asked to be called back gets a job that
 /// places the call. The choice of agent stays with the routing engine.
 /// </summary>
-internal sealed class VoiceAssignmentReaction(IServiceProvider services) : ITimelineReaction
+internal sealed class VoiceAssignmentReaction(VoiceAgents agents) : ITimelineReaction
 {
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.ConversationAssigned };
+    public static readonly string[] Types = [TimelineEventTypes.ConversationAssigned];
+
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
 
     public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) =>
         timelineEvent is { Channel: Channel.Voice, ConversationId: { } conversationId }
         && timelineEvent.Data["agentId"]?.GetValue<string>() is { } agentId
-            // Resolved on use: the ledger writes timeline events, and the timeline store needs the reaction registry.
-            ? services.GetRequiredService<VoiceAgents>().AssignedAsync(conversationId, agentId, timelineEvent.Id, ct)
+            ? agents.AssignedAsync(conversationId, agentId, timelineEvent.Id, ct)
             : Task.CompletedTask;
 }
 

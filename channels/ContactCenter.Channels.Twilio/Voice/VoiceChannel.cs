@@ -1,4 +1,4 @@
-using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Work;
 using ContactCenter.Core.Voice;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +21,7 @@ public static class VoiceChannel
         services.AddSingleton<VoiceAgents>();
         services.AddSingleton<VoicemailBox>();
         services.AddSingleton<CallbackDialer>();
-        services.AddSingleton<ITimelineReaction, VoiceAssignmentReaction>();
+        services.AddTimelineReaction<VoiceAssignmentReaction>(VoiceAssignmentReaction.Types);
         return services;
     }
 }

@@ -8,7 +8,7 @@ using ContactCenter.Core.Flows;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
-using Hangfire;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -39,7 +39,7 @@ public sealed partial class ChatBot(
     Handoffs handoffs,
     HandoffContextBuilder contexts,
     KnowledgeBase knowledge,
-    IBackgroundJobClient jobs,
+    WorkStore work,
     IOptionsMonitor<BotOptions> options,
     TimeProvider clock,
     ILogger<ChatBot> log)
@@ -68,8 +68,15 @@ public sealed partial class ChatBot(
 
         foreach (var pending in await UnansweredAsync(connection, conversationId, row.LastEventId, message.Id, ct))
             row = await TurnAsync(row, flow, pending, ct);
-        await BotConversations.SaveAsync(connection, row, clock.GetUtcNow(), ct);
+        await SaveAsync(connection, row, ct);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Saves the row and writes the work its change causes, in the caller's transaction.</summary>
+    private async Task SaveAsync(NpgsqlConnection connection, BotConversation row, CancellationToken ct)
+    {
+        await BotConversations.SaveAsync(connection, row, clock.GetUtcNow(), ct);
+        await work.AddAsync(connection, row.FollowUps, ct);
     }
 
     private static async Task<List<TimelineEvent>> UnansweredAsync(NpgsqlConnection connection, Guid conversationId, long after, long upTo, CancellationToken ct)
@@ -236,13 +243,10 @@ public sealed partial class ChatBot(
         var outcome = await handoffs.ToAgentAsync(conversation.Id, handoff, context, request, ct);
         if (outcome is not Routing.RoutingOutcome.Done) LogHandoffRefused(conversation.Id, request.Queue, outcome.ToString());
         // Nobody taking it in time brings the bot back once; after that it waits for a person however long it takes.
-        if (row.TimedOutAt is null)
-        {
-            var id = conversation.Id;
-            jobs.Schedule<ChatBot>(b => b.BotTimeoutAsync(id, handoff, CancellationToken.None), Settings.TimeoutFor(request.Queue));
-        }
-
-        return row with { Owner = BotOwner.Agent, Handoffs = handoff };
+        var followUps = row.TimedOutAt is null
+            ? row.FollowUps.Add(BotTimeoutWork.For(conversation.Id, handoff, clock.GetUtcNow() + Settings.TimeoutFor(request.Queue)))
+            : row.FollowUps;
+        return row with { Owner = BotOwner.Agent, Handoffs = handoff, FollowUps = followUps };
     }
 
     /// <summary>Articles the bot showed (the flow's knowledge events that found one), for the handoff context.</summary>

@@ -89,6 +89,26 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
         throw new InvalidOperationException($"Conversation {conversationId} has a merge chain that is too long.");
     }
 
+    /// <summary>
+    /// A conversation the company starts (an agent writing first): the customer gets the address as an identity
+    /// when it is new, and their open conversation on the channel is found or opened. An address that belongs to
+    /// another customer is refused (merge the two first).
+    /// </summary>
+    public async Task<StartOutcome> StartAsync(Guid customerId, Channel channel, string address, string? companyAddress, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var exists = connection.Sql("select 1 from customers where id = $1", customerId))
+            if (await exists.ExecuteScalarAsync(ct) is null) return new StartOutcome.CustomerNotFound();
+        var survivor = await CustomerStore.LockSurvivorAsync(connection, customerId, ct);
+        var owner = await CustomerStore.ClaimIdentityAsync(connection, survivor, channel, address, now, ct);
+        if (owner != survivor) return new StartOutcome.AddressTaken(owner);
+        var (id, opened) = await FindOrOpenAsync(connection, survivor, channel, address, companyAddress, now, ct);
+        await tx.CommitAsync(ct);
+        return new StartOutcome.Started(id, survivor, opened);
+    }
+
     public async Task<Conversation?> GetAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

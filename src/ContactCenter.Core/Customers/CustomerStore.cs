@@ -354,6 +354,22 @@ public sealed partial class CustomerStore(
         return true;
     }
 
+    /// <summary>
+    /// Inside the caller's transaction, with the customer locked: gives the customer the (normalized) identity
+    /// when nobody has it. Returns the customer who has it now, which is someone else when it was taken.
+    /// </summary>
+    internal static async Task<Guid> ClaimIdentityAsync(NpgsqlConnection connection, Guid customerId, Channel channel, string address,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var claim = connection.Sql("""
+            insert into customer_identities (channel, address, customer_id, created_at) values ($1, $2, $3, $4)
+            on conflict do nothing
+            """, channel.ToName(), address, customerId, now);
+        if (await claim.ExecuteNonQueryAsync(ct) > 0) return customerId;
+        var owner = (await FindOnChannelAsync(connection, channel, address, ct))!.Value;
+        return await LockSurvivorAsync(connection, owner, ct);
+    }
+
     public async Task<bool> IsOptedOutAsync(Channel channel, string address, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -4,6 +4,7 @@ using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -24,6 +25,7 @@ public sealed partial class Inbox(
 {
     public async Task<InboundResult> ReceiveAsync(InboundEvent inbound, CancellationToken ct)
     {
+        inbound = ProviderText.Clean(inbound);
         var address = addresses.Normalize(inbound.Channel, inbound.Address);
         var dedupeKey = inbound.EffectiveDedupeKey;
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -104,7 +106,7 @@ public sealed partial class Inbox(
     {
         var now = clock.GetUtcNow();
         var reactionRow = timeline.WantsReaction(inbound.Type)
-            ? ", r as (insert into pending_reactions (event_id, created_at) select id, $5 from ins)"
+            ? $", r as ({WorkStore.EventWorkSql("ins", "$5")})"
             : "";
         await using var command = connection.Sql($"""
             with ident as (
@@ -127,7 +129,7 @@ public sealed partial class Inbox(
                 select cust.id, conv.id, $1, $3, 'inbound', $4, $5, $6, $7, $8, $9
                 from cust, conv where cust.merged_into is null
                 on conflict (dedupe_key) do nothing
-                returning id, customer_id, conversation_id){reactionRow}
+                returning id, customer_id, conversation_id, type, occurred_at){reactionRow}
             select id, customer_id, conversation_id, false from ins
             union all
             select id, customer_id, conversation_id, true from timeline_events where dedupe_key = $8

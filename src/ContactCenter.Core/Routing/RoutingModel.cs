@@ -121,17 +121,6 @@ public static class AgentStatus
     public static readonly IReadOnlySet<string> All = new HashSet<string>([Available, Away, Offline]);
 }
 
-/// <summary>
-/// The switch that keeps routing away from conversations something else owns. Before a new conversation
-/// (status <c>open</c>) is queued by itself, every registered owner is asked; the bot registers one that
-/// claims conversations on channels with a bot flow, and hands them to routing later with
-/// <see cref="RoutingEngine.EnqueueAsync"/>.
-/// </summary>
-public interface IConversationOwner
-{
-    bool Claims(Channel channel, Guid conversationId);
-}
-
 public sealed record Agent(
     string Id,
     string Name,

@@ -62,6 +62,8 @@ public static class TimelineEventTypes
     public const string CustomerOptedOut = "customer.opted_out";
     public const string CustomerOptedIn = "customer.opted_in";
     public const string CsatResponse = "csat.response";
+    /// <summary>After-commit work about this conversation kept failing and was parked (an admin can retry it).</summary>
+    public const string WorkParked = "work.parked";
 }
 
 public static class Direction

@@ -5,6 +5,7 @@ using ContactCenter.Core.Customers;
 using ContactCenter.Core.Inbound;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Npgsql;
 
 namespace ContactCenter.Core.Voice;
@@ -168,7 +169,7 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
         NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
     {
         var wanted = events.Select(e => e.Type).Distinct().Where(timeline.WantsReaction).ToArray();
-        await using var command = connection.Sql("""
+        await using var command = connection.Sql($"""
             with conv as (select id, customer_id from conversations where id = $1 and merged_into is null),
             cust as (select id, merged_into from customers where id = (select customer_id from conv) for share),
             ins as (
@@ -181,8 +182,9 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
                 where cust.merged_into is null
                 order by t.n
                 on conflict (dedupe_key) do nothing
-                returning id, type),
-            r as (insert into pending_reactions (event_id, created_at) select id, $2 from ins where type = any($9))
+                returning id, customer_id, conversation_id, type, occurred_at),
+            wanted as (select * from ins where type = any($9)),
+            r as ({WorkStore.EventWorkSql("wanted", "$2")})
             select (select count(*) from cust where merged_into is null)::int, (select count(*) from ins)::int
             """, conversationId, now,
             events.Select(e => e.Type).ToArray(), events.Select(e => e.Direction).ToArray(), Texts(events.Select(e => e.Text)),

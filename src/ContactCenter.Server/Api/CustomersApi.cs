@@ -17,7 +17,7 @@ public static class CustomersApi
 
     public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(Policies.Agent);
+        var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(Policies.CustomerReader);
         api.MapGet("", FindAsync).WithSummary("Find the customer behind a channel address");
         api.MapGet("/{id:guid}", GetAsync).WithSummary("Profile: name, identities on every channel, open conversations");
         api.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Set the customer's name and e-mail (a field left out stays, \"\" clears it)");

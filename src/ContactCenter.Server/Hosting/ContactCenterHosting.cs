@@ -1,3 +1,4 @@
+using ContactCenter.Channels.Email;
 using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
@@ -5,6 +6,7 @@ using ContactCenter.Core;
 using ContactCenter.Core.Bot;
 using ContactCenter.Core.Desk;
 using ContactCenter.Core.Flows;
+using ContactCenter.Core.Reports;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
@@ -34,6 +36,7 @@ public static class ContactCenterHosting
         services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddContactCenterReports(builder.Configuration);
         services.AddContactCenterDesk(builder.Configuration);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
@@ -43,8 +46,11 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
+        services.AddEmailChannel(builder.Configuration);
+        services.AddContactCenterIntegrations(builder.Configuration);
 
         services.AddProblemDetails();
+        services.AddRequestHardening();
         services.AddRateLimiter(limiter =>
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
@@ -80,6 +86,7 @@ public static class ContactCenterHosting
         await app.MigrateDatabaseAsync();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestHardening();
         app.UseContactCenterPages();
         app.UseRateLimiter();
         app.UseAuthentication();
