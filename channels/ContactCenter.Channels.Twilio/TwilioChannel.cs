@@ -20,7 +20,9 @@ public static partial class TwilioChannel
         services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section));
         // The client lives as long as the singleton sender: pooled connections are recycled instead of handlers,
         // so DNS changes are still seen. Its own logging is off: our log lines carry codes, never numbers.
+        services.AddTransient<TwilioApiHandler>();
         services.AddHttpClient<TwilioRestClient>()
+            .AddHttpMessageHandler<TwilioApiHandler>()
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();

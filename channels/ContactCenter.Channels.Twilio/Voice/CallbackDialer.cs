@@ -4,6 +4,9 @@ using ContactCenter.Core.Voice;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -46,7 +49,7 @@ public sealed partial class CallbackDialer(
 
         // Twilio's create has no idempotency key: a retry first looks for the call an earlier attempt may have placed
         // unanswered (timed out, worker died), and calls the customer only when there is none.
-        TwilioApiResult? result = null;
+        TwilioApiResult<CallResource>? result = null;
         if (claim.Attempt > 1)
         {
             var since = clock.GetUtcNow() - (claim.Attempt - 1) * (_options.CurrentValue.CallbackRetryMaxDelay + Lease);
@@ -57,20 +60,19 @@ public sealed partial class CallbackDialer(
                     await PlacedAsync(claim, found.Sid, from, ct);
                     return;
                 case EarlierAttempt.Unknown unknown:
-                    result = new TwilioApiResult(null, unknown.Error);
+                    result = new TwilioApiResult<CallResource>(null, unknown.Error);
                     break;
             }
         }
 
-        result ??= await _rest.PostAsync("Calls.json",
-        [
-            new("To", request.Number), new("From", from), new("Url", url), new("Method", "POST"),
-            new("StatusCallback", status), new("StatusCallbackMethod", "POST"),
-            new("StatusCallbackEvent", "initiated"), new("StatusCallbackEvent", "ringing"),
-            new("StatusCallbackEvent", "answered"), new("StatusCallbackEvent", "completed"),
-        ], ct);
+        result ??= await _rest.CreateCallAsync(new CreateCallOptions(new PhoneNumber(request.Number), new PhoneNumber(from))
+        {
+            Url = new Uri(url), Method = HttpMethod.Post,
+            StatusCallback = new Uri(status), StatusCallbackMethod = HttpMethod.Post,
+            StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"],
+        }, ct);
 
-        if (result.Succeeded && result.Resource?["sid"]?.GetValue<string>() is { } callSid)
+        if (result.Succeeded && result.Resource?.Sid is { Length: > 0 } callSid)
         {
             await PlacedAsync(claim, callSid, from, ct);
             return;

@@ -100,7 +100,7 @@ public sealed class NotificationOptions
         [Channel.Instagram] = 20, [Channel.Email] = 10,
     };
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-    public int Parallelism { get; set; } = 4;
+    public int Parallelism { get; set; } = 8;
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 
     public QuietHours? DefaultQuietHours => QuietHoursStart is { } s && QuietHoursEnd is { } e ? new QuietHours(s, e) : null;

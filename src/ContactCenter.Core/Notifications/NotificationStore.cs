@@ -5,6 +5,7 @@ using ContactCenter.Core.Customers;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ContactCenter.Core.Notifications;
@@ -35,7 +36,7 @@ public sealed record RecipientState
 }
 
 /// <summary>The one writer of <c>notifications</c>, <c>notification_recipients</c> and <c>notification_pacing</c>.</summary>
-public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timeline, TimeProvider clock)
+public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timeline, TimeProvider clock, IOptions<NotificationOptions> options)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -89,16 +90,20 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timelin
             }
         }
 
-        // One statement for the whole batch (up to 10,000 rows).
+        // One statement for the whole batch (up to 10,000 rows). First steps are spread at the first channel's
+        // rate, so a big batch does not fill the work queue with steps that could only reserve far-off send slots.
         var n = request.Recipients.Count;
+        var spacing = options.Value.Interval(request.Channels[0]);
         await using (var recipients = new NpgsqlCommand("""
             insert into notification_recipients (id, notification_id, position, customer_id, to_channel, to_address, time_zone, status, next_step_at, updated_at)
-            select r.id, @notification, r.position, r.customer_id, r.to_channel, r.to_address, r.time_zone, 'pending', @now, @now
+            select r.id, @notification, r.position, r.customer_id, r.to_channel, r.to_address, r.time_zone, 'pending',
+                   @now + r.position * @spacing, @now
             from unnest(@ids, @positions, @customers, @channels, @addresses, @zones) as r (id, position, customer_id, to_channel, to_address, time_zone)
             """, connection))
         {
             recipients.Parameters.AddWithValue("notification", id);
             recipients.Parameters.AddWithValue("now", now);
+            recipients.Parameters.AddWithValue("spacing", spacing);
             recipients.Parameters.AddWithValue("ids", Enumerable.Range(0, n).Select(_ => Guid.CreateVersion7(now)).ToArray());
             recipients.Parameters.AddWithValue("positions", Enumerable.Range(0, n).ToArray());
             recipients.Parameters.AddWithValue("customers", request.Recipients.Select(r => r.CustomerId).ToArray());

@@ -32,7 +32,8 @@ public sealed partial class WebhookWorker(
             inFlight.RemoveAll(t => t.IsCompleted);
             var room = _options.Parallelism - inFlight.Count;
             var claimed = 0;
-            if (room > 0)
+            // Claims in batches (a claim is one query whatever its size), unless nothing is in flight.
+            if (room > 0 && (inFlight.Count == 0 || room >= Math.Max(1, _options.Parallelism / 4)))
             {
                 try
                 {

@@ -57,13 +57,34 @@ public sealed class MalformedRequests(Random random, string twilioSigningBase, I
         var query = random.Next(3) == 0 ? Query() : "";
         var request = new HttpRequestMessage(new HttpMethod(route.Method), path + query);
         var twilio = route.Template.StartsWith("/webhooks/twilio", StringComparison.Ordinal);
+        byte[] body = [];
         if (route.Method is not ("GET" or "DELETE" or "HEAD") || random.Next(10) == 0)
-            request.Content = twilio && random.Next(4) != 0 ? FormContent(out _) : Body(route);
+        {
+            var (bytes, contentType) = twilio && random.Next(4) != 0 ? Form() : Body(route);
+            body = bytes;
+            request.Content = new ByteArrayContent(bytes);
+            if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
 
-        if (twilio) SignTwilio(request, path + query);
+        if (twilio)
+        {
+            Dictionary<string, Microsoft.Extensions.Primitives.StringValues> parameters;
+            try
+            {
+                parameters = new FormReader(Encoding.UTF8.GetString(body)) { ValueLengthLimit = 64 * 1024 }.ReadForm();
+            }
+            catch (InvalidDataException)
+            {
+                parameters = []; // the service refuses it before the signature matters
+            }
+
+            var signature = TwilioSignature.Compute(TwilioFake.AuthToken, twilioSigningBase + path + query, parameters);
+            request.Headers.TryAddWithoutValidation(TwilioSignature.Header, random.Next(15) == 0 ? "bad" : signature);
+        }
         else if (route.Template.StartsWith("/webhooks/telegram", StringComparison.Ordinal))
             request.Headers.TryAddWithoutValidation("X-Telegram-Bot-Api-Secret-Token", random.Next(10) == 0 ? "wrong" : TelegramFixture.Secret);
-        else if (route.Template.StartsWith("/webhooks/meta", StringComparison.Ordinal)) SignMeta(request);
+        else if (route.Template.StartsWith("/webhooks/meta", StringComparison.Ordinal))
+            request.Headers.TryAddWithoutValidation("X-Hub-Signature-256", random.Next(15) == 0 ? "sha256=00" : MetaFixture.Sign(body));
         else
         {
             var key = Pick([ContactCenterApp.AdminKey, ContactCenterApp.AdminKey, ContactCenterApp.SupervisorKey, ContactCenterApp.AgentKey, "no-such-key-000000"]);
@@ -117,13 +138,14 @@ public sealed class MalformedRequests(Random random, string twilioSigningBase, I
         return QueryHelpers.AddQueryString("", query);
     }
 
-    private HttpContent Body(AppRoute route)
+    private (byte[] Bytes, string? ContentType) Body(AppRoute route)
     {
         byte[] bytes;
         switch (random.Next(12))
         {
             case 0:
-                bytes = Encoding.UTF8.GetBytes(Json(0)[..Math.Max(1, random.Next(1, 40))]); // cut short
+                var whole = ObjectJson(0);
+                bytes = Encoding.UTF8.GetBytes(whole[..Math.Min(whole.Length, random.Next(1, 40))]); // cut short
                 break;
             case 1:
                 bytes = Encoding.UTF8.GetBytes(new string('[', 3000) + new string(']', 3000)); // too deep
@@ -142,50 +164,36 @@ public sealed class MalformedRequests(Random random, string twilioSigningBase, I
                 break;
         }
 
-        var content = new ByteArrayContent(bytes);
-        if (random.Next(8) != 0) content.Headers.TryAddWithoutValidation("Content-Type", Pick(ContentTypes[..6].Concat(ContentTypes).ToArray()));
-        return content;
+        return (bytes, random.Next(8) != 0 ? Pick(ContentTypes[..6].Concat(ContentTypes).ToArray()) : null);
     }
 
     /// <summary>A provider-shaped body with random holes: updates and notifications that look almost real.</summary>
     private string WebhookShaped(AppRoute route)
     {
-        var now = DateTimeOffset.UtcNow;
         if (route.Template.StartsWith("/webhooks/telegram", StringComparison.Ordinal))
-            return $$"""{"update_id": {{Number()}}, "{{Pick(["message", "edited_message", "callback_query", "my_chat_member", "x"])}}": {"message_id": {{Number()}}, "id": {{Value(1)}}, "date": {{Number()}}, "text": {{Value(1)}}, "chat": {{Pick(["null", "{}", "{\"id\": 5, \"type\": \"private\"}", Value(1)])}}, "from": {{Pick(["null", "{\"id\": 5, \"is_bot\": false, \"first_name\": \"A\\u0000\"}", Value(1)])}}, "data": {{Value(1)}}, "photo": [{{Value(1)}}]}}""";
-        return $$"""{"object": {{Pick(["\"page\"", "\"instagram\"", "null", "5"])}}, "entry": [{"id": {{Value(1)}}, "time": {{Number()}}, "messaging": [{"sender": {"id": {{Pick(["\"123\"", Value(1)])}}}, "recipient": {"id": "1"}, "timestamp": {{Number()}}, "{{Pick(["message", "postback", "delivery", "read"])}}": {"mid": {{Value(1)}}, "text": {{Value(1)}}, "title": {{Value(1)}}, "mids": [{{Value(1)}}], "attachments": [{{Value(1)}}, {"type": "image", "payload": {{Value(1)}}}], "quick_reply": {{Value(1)}}}}, {{Value(1)}}]}]}""";
+            return "{\"update_id\": " + Number() + ", \"" + Pick(["message", "edited_message", "callback_query", "my_chat_member", "x"]) + "\": {"
+                + "\"message_id\": " + Number() + ", \"id\": " + Value(1) + ", \"date\": " + Number() + ", \"text\": " + Value(1)
+                + ", \"chat\": " + Pick(["null", "{}", "{\"id\": 5, \"type\": \"private\"}", Value(1)])
+                + ", \"from\": " + Pick(["null", "{\"id\": 5, \"is_bot\": false, \"first_name\": \"A\\u0000\"}", Value(1)])
+                + ", \"data\": " + Value(1) + ", \"photo\": [" + Value(1) + "]}}";
+        return "{\"object\": " + Pick(["\"page\"", "\"instagram\"", "null", "5"]) + ", \"entry\": [{\"id\": " + Value(1)
+            + ", \"time\": " + Number() + ", \"messaging\": [{\"sender\": {\"id\": " + Pick(["\"123\"", Value(1)])
+            + "}, \"recipient\": {\"id\": \"1\"}, \"timestamp\": " + Number() + ", \"" + Pick(["message", "postback", "delivery", "read"])
+            + "\": {\"mid\": " + Value(1) + ", \"text\": " + Value(1) + ", \"title\": " + Value(1) + ", \"mids\": [" + Value(1)
+            + "], \"attachments\": [" + Value(1) + ", {\"type\": \"image\", \"payload\": " + Value(1) + "}], \"quick_reply\": " + Value(1)
+            + "}}, " + Value(1) + "]}]}";
     }
 
-    private HttpContent FormContent(out List<KeyValuePair<string, string>> form)
+    private (byte[] Bytes, string? ContentType) Form()
     {
-        form = [];
-        for (var i = random.Next(0, 10); i > 0; i--) form.Add(new(Pick(TwilioNames), Scalar()));
-        if (random.Next(3) == 0) form.Add(new("From", Pick(["+15551234567", "whatsapp:+15551234567", "client:agent-1", "+1\u00005", ""])));
-        if (random.Next(3) == 0) form.Add(new(random.Next(2) == 0 ? "MessageSid" : "CallSid", Pick(["SM" + Guid.NewGuid().ToString("N"), "CA\u0000x", ""])));
-        if (random.Next(20) == 0)
-        {
-            var raw = new ByteArrayContent(Encoding.UTF8.GetBytes("Body=%zz%&=&&From=%2B1%00" + new string('%', random.Next(5))));
-            raw.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded");
-            return raw;
-        }
-
-        var content = new FormUrlEncodedContent(form);
-        if (random.Next(10) == 0) content.Headers.ContentType = MediaTypeHeaderValue.Parse(Pick(ContentTypes));
-        return content;
-    }
-
-    private void SignTwilio(HttpRequestMessage request, string pathAndQuery)
-    {
-        var body = request.Content?.ReadAsStringAsync().GetAwaiter().GetResult() ?? "";
-        var parameters = new FormReader(body).ReadForm();
-        request.Headers.TryAddWithoutValidation(TwilioSignature.Header,
-            random.Next(15) == 0 ? "bad" : TwilioSignature.Compute(TwilioFake.AuthToken, twilioSigningBase + pathAndQuery, parameters));
-    }
-
-    private void SignMeta(HttpRequestMessage request)
-    {
-        var body = request.Content?.ReadAsByteArrayAsync().GetAwaiter().GetResult() ?? [];
-        request.Headers.TryAddWithoutValidation("X-Hub-Signature-256", random.Next(15) == 0 ? "sha256=00" : MetaFixture.Sign(body));
+        var form = new Dictionary<string, string?>();
+        for (var i = random.Next(0, 10); i > 0; i--) form[Pick(TwilioNames)] = Scalar();
+        if (random.Next(3) == 0) form["From"] = Pick(["+15551234567", "whatsapp:+15551234567", "client:agent-1", "+1\u00005", ""]);
+        if (random.Next(3) == 0) form[random.Next(2) == 0 ? "MessageSid" : "CallSid"] = Pick(["SM" + Guid.NewGuid().ToString("N"), "CA\u0000x", ""]);
+        var encoded = random.Next(20) == 0
+            ? "Body=%zz%&=&&From=%2B1%00" + new string('%', random.Next(5))
+            : QueryHelpers.AddQueryString("", form).TrimStart('?');
+        return (Encoding.UTF8.GetBytes(encoded), random.Next(10) == 0 ? Pick(ContentTypes) : "application/x-www-form-urlencoded");
     }
 
     private string ObjectJson(int depth)
