@@ -98,7 +98,7 @@ public sealed partial class ChatBot
         if (result is FlowTurnResult.Advanced { Session: var resumed })
             row = await CompleteAsync(row, current, resumed, resumed.LastStep, [], $"bot-resume:{eventId}", null, ct);
         else
-            LogRejected(conversation.Id, result.ToString() ?? "resume refused");
+            LogRejected(conversation.Id, result.GetType().Name); // not the record: its session holds the customer's variables
         return (new HandBackOutcome.Done(eventId), row);
     }
 

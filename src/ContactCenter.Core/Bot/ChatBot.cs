@@ -7,6 +7,7 @@ using ContactCenter.Core.Customers;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using ContactCenter.Core.Work;
 using Microsoft.Extensions.Logging;
@@ -198,6 +199,7 @@ public sealed partial class ChatBot(
     {
         row = row with { SessionVersion = session.Version };
         await SendAsync(conversation.Id, messageKey, [.. before, .. step.AllPrompts], step.Expect, ct);
+        ContactCenterTelemetry.BotTurns.Add(1, ContactCenterTelemetry.Tag("channel", conversation.Channel.ToName()));
         if (!actions) return row;
         row = await RecordArticlesAsync(row, step, ct);
         await RecordSurveyAsync(conversation, step, messageKey, ct);
@@ -218,13 +220,21 @@ public sealed partial class ChatBot(
                     break;
                 case EndAction { Resolve: true }:
                     await conversations.ResolveAsync(conversation.Id, Author, ct);
-                    if (row.Handoffs == 0) row = row with { ContainedAt = clock.GetUtcNow() };
+                    if (row.Handoffs == 0)
+                    {
+                        row = row with { ContainedAt = clock.GetUtcNow() };
+                        CountOutcome(conversation, "contained");
+                    }
                     break;
             }
         }
 
         return row;
     }
+
+    private static void CountOutcome(Conversation conversation, string outcome) =>
+        ContactCenterTelemetry.BotOutcomes.Add(1, ContactCenterTelemetry.Tag("channel", conversation.Channel.ToName()),
+            ContactCenterTelemetry.Tag("outcome", outcome));
 
     private HandoffRequest Request(string queue, string? reason, int priority, string trigger, string node) => trigger switch
     {
@@ -239,6 +249,7 @@ public sealed partial class ChatBot(
         BotConversation row, Conversation conversation, FlowSession session, HandoffRequest request, CancellationToken ct)
     {
         var handoff = row.Handoffs + 1;
+        if (handoff == 1) CountOutcome(conversation, "handed_off");
         var context = await contexts.BuildAsync(conversation, row, session.State.Variables, request, Settings.NegativeSentiment, ct);
         var outcome = await handoffs.ToAgentAsync(conversation.Id, handoff, context, request, ct);
         if (outcome is not Routing.RoutingOutcome.Done) LogHandoffRefused(conversation.Id, request.Queue, outcome.ToString());

@@ -3,6 +3,7 @@ using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using ContactCenter.Core.Work;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,22 @@ public sealed partial class Inbox(
     ILogger<Inbox> log)
 {
     public async Task<InboundResult> ReceiveAsync(InboundEvent inbound, CancellationToken ct)
+    {
+        // The span is current while the event is written, so its work_items row records it as the parent of the
+        // after-commit work.
+        using var activity = ContactCenterTelemetry.Source.StartActivity("inbox.receive");
+        activity?.SetTag("contactcenter.channel", inbound.Channel.ToName());
+        activity?.SetTag("contactcenter.event.type", inbound.Type);
+        var result = await StoreAsync(inbound, ct);
+        activity?.SetTag("contactcenter.event.id", result.EventId);
+        activity?.SetTag("contactcenter.duplicate", result.Duplicate);
+        if (!result.Duplicate)
+            ContactCenterTelemetry.InboundEvents.Add(1,
+                ContactCenterTelemetry.Tag("channel", inbound.Channel.ToName()), ContactCenterTelemetry.Tag("type", inbound.Type));
+        return result;
+    }
+
+    private async Task<InboundResult> StoreAsync(InboundEvent inbound, CancellationToken ct)
     {
         inbound = ProviderText.Clean(inbound);
         var address = addresses.Normalize(inbound.Channel, inbound.Address);
@@ -106,7 +123,7 @@ public sealed partial class Inbox(
     {
         var now = clock.GetUtcNow();
         var reactionRow = timeline.WantsReaction(inbound.Type)
-            ? $", r as ({WorkStore.EventWorkSql("ins", "$5")})"
+            ? $", r as ({WorkStore.EventWorkSql("ins", "$5", "$12::text")})"
             : "";
         await using var command = connection.Sql($"""
             with ident as (
@@ -136,7 +153,8 @@ public sealed partial class Inbox(
             """,
             inbound.Channel.ToName(), address, inbound.Type, inbound.OccurredAt, now, Db.Text(inbound.Text),
             Db.Text(inbound.ProviderEventId), dedupeKey, Db.Jsonb(BuildData(inbound)?.ToJsonString() ?? "{}"),
-            Db.Text(inbound.CompanyAddress), Db.Text(CustomerStore.TrimName(inbound.CustomerName)));
+            Db.Text(inbound.CompanyAddress), Db.Text(CustomerStore.TrimName(inbound.CustomerName)),
+            Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         // A row from the second branch is an event stored before this statement began: a provider retry.
         if (!await reader.ReadAsync(ct)) return null;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Hangfire;
 using Npgsql;
@@ -68,12 +69,12 @@ public sealed class Outbox(
         var id = Guid.CreateVersion7(now);
         await using var insert = connection.Sql("""
             insert into outbound_messages (id, conversation_id, customer_id, channel, to_address, from_address, idempotency_key,
-                                           author, author_kind, text, content, status, next_attempt_at, created_at, updated_at)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)
+                                           author, author_kind, text, content, status, next_attempt_at, created_at, updated_at, trace_parent)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, $14)
             on conflict (conversation_id, idempotency_key) do nothing
             """, id, target.ConversationId, target.CustomerId, target.Channel.ToName(), target.CustomerAddress,
             Db.Text(target.CompanyAddress), key, request.Author, request.AuthorKind, Db.Text(request.Content.Text),
-            Db.Jsonb(contentJson), DeliveryStatus.Pending, now);
+            Db.Jsonb(contentJson), DeliveryStatus.Pending, now, Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         if (await insert.ExecuteNonQueryAsync(ct) == 0)
         {
             // The same key raced us and won: answer with its message.

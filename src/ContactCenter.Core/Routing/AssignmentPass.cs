@@ -1,4 +1,5 @@
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -84,6 +85,9 @@ public sealed partial class AssignmentPass(NpgsqlDataSource db, RoutingEngine en
                     agent.Free[candidate.Group.Bucket] = freeLeft;
                     agent.IdleSince = clock.GetUtcNow();
                     assigned++;
+                    var queueTag = ContactCenterTelemetry.Tag("queue", candidate.Group.Queue);
+                    ContactCenterTelemetry.Assignments.Add(1, queueTag);
+                    ContactCenterTelemetry.QueueWait.Record(Math.Max(0, (agent.IdleSince - candidate.WaitingSince).TotalSeconds), queueTag);
                 }
 
                 break;

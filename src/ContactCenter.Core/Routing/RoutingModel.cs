@@ -91,6 +91,9 @@ public sealed class RoutingOptions
     public int BreachPriorityBoost { get; set; } = 10;
     /// <summary>How often every instance re-checks for work a lost notification or job left behind.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Refuse to start when a flow or a channel names a queue that does not exist (otherwise: a warning,
+    /// and the queue is created empty the first time a conversation enters it).</summary>
+    public bool StrictQueues { get; set; }
 
     public int CapacityDefault(string bucket) =>
         DefaultCapacity.TryGetValue(bucket, out var value) ? value : bucket == CapacityBuckets.Voice ? 1 : 3;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Reactions;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Work;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -39,7 +40,7 @@ public sealed class TimelineStore(NpgsqlDataSource db, IOptions<ReactionTypes> r
                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                   on conflict (dedupe_key) do nothing
                   returning id, customer_id, conversation_id, type, occurred_at),
-              r as ({WorkStore.EventWorkSql("e", "$7")})
+              r as ({WorkStore.EventWorkSql("e", "$7", "$12")})
               select id from e
               """
             : """
@@ -53,6 +54,8 @@ public sealed class TimelineStore(NpgsqlDataSource db, IOptions<ReactionTypes> r
             e.CustomerId, Db.Uuid(e.ConversationId), Db.Text(e.Channel?.ToName()), e.Type, e.Direction,
             e.OccurredAt, recordedAt, Db.Text(e.Text), Db.Text(e.ProviderId), Db.Text(e.DedupeKey),
             Db.Jsonb(e.Data?.ToJsonString() ?? "{}"));
+        // Only the statement with the work row names $12.
+        if (WantsReaction(e.Type)) command.Parameters.Add(Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         return await command.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 

@@ -4,6 +4,7 @@ using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Inbound;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using ContactCenter.Core.Work;
 using Npgsql;
@@ -209,13 +210,13 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
                 on conflict (dedupe_key) do nothing
                 returning id, customer_id, conversation_id, type, occurred_at),
             wanted as (select * from ins where type = any($9)),
-            r as ({WorkStore.EventWorkSql("wanted", "$2")})
+            r as ({WorkStore.EventWorkSql("wanted", "$2", "$10")})
             select (select count(*) from cust where merged_into is null)::int, (select count(*) from ins)::int
             """, conversationId, now,
             events.Select(e => e.Type).ToArray(), events.Select(e => e.Direction).ToArray(), Texts(events.Select(e => e.Text)),
             Texts(events.Select(e => e.ProviderId)), events.Select(e => e.DedupeKey).ToArray(),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb, Value = events.Select(e => e.Data.ToJsonString()).ToArray() },
-            wanted);
+            wanted, Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return reader.GetInt32(0) == 0 ? null : reader.GetInt32(1);

@@ -13,9 +13,10 @@ public sealed record NewWork(string Kind, string OrderingKey, DateTimeOffset? Du
         new(kind, conversationId.ToString(), dueAt, payload, conversationId);
 }
 
-/// <summary>A claimed item as its handler sees it.</summary>
+/// <summary>A claimed item as its handler sees it; <see cref="TraceParent"/>: the trace of the work that wrote it.</summary>
 public sealed record WorkItem(
-    long Id, string Kind, string OrderingKey, int Attempts, Guid? ConversationId, long? EventId, JsonObject Payload, DateTimeOffset DueAt);
+    long Id, string Kind, string OrderingKey, int Attempts, Guid? ConversationId, long? EventId, JsonObject Payload, DateTimeOffset DueAt,
+    string? TraceParent = null);
 
 /// <summary>An item as admins see it (<c>GET /api/admin/work</c>).</summary>
 public sealed record WorkListing(

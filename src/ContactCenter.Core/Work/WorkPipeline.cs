@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
 using System.Threading.Channels;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,17 +15,23 @@ public sealed class WorkOptions
 {
     /// <summary>Items one instance runs at the same time (each of another ordering key). Handlers mostly wait on
     /// PostgreSQL or a provider, so a few per core.</summary>
+    [Range(1, 1024)]
     public int Parallelism { get; set; } = Math.Max(4, Environment.ProcessorCount * 4);
     /// <summary>How long a claimed item stays this instance's without a heartbeat; a killed instance's items
     /// come back after this. The heartbeat renews every third of it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>The longest sleep without a notification (lost notifications, expired leases, other instances'
     /// completions). Due items wake the worker at their due time, not at the next poll.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>After this many failed attempts an item is parked: kept, on the timeline, listed for admins.</summary>
+    [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 10;
     /// <summary>The wait before the second attempt; it doubles each time, up to <see cref="MaxRetryDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+    [Range(typeof(TimeSpan), "00:00:00.001", "7.00:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 }
 
@@ -163,6 +171,8 @@ public sealed partial class WorkPipeline : BackgroundService
     private async Task RunAsync(WorkItem item, CancellationToken ct)
     {
         IReadOnlyList<NewWork> followUps;
+        // The dispatch point: one span per item, continuing the trace of the request or work that wrote it.
+        using var activity = ContactCenterTelemetry.StartAfterCommit(item.Kind, item.Id, item.EventId, item.Attempts, item.TraceParent);
         try
         {
             if (!_handlers.TryGetValue(item.Kind, out var handler))
@@ -178,6 +188,7 @@ public sealed partial class WorkPipeline : BackgroundService
         }
         catch (Exception e)
         {
+            activity.Fail(e);
             await FailAsync(item, e);
             return;
         }

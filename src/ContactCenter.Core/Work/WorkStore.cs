@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Npgsql;
 
@@ -12,18 +13,20 @@ namespace ContactCenter.Core.Work;
 /// </summary>
 public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
 {
-    private const string Columns = "id, kind, ordering_key, attempts, conversation_id, event_id, payload::text, due_at";
+    private const string Columns = "id, kind, ordering_key, attempts, conversation_id, event_id, payload::text, due_at, trace_parent";
 
     /// <summary>
     /// SQL that adds the <c>event</c> work of the timeline rows in <paramref name="source"/> (a CTE returning
     /// id, customer_id, conversation_id, type, occurred_at), for statements that insert events in one round trip.
     /// One conversation's events are one key; an event without a conversation is keyed by its customer.
+    /// <paramref name="traceParent"/> is the SQL of the writer's W3C traceparent (the work continues its trace).
     /// </summary>
-    public static string EventWorkSql(string source, string now) => $"""
-        insert into work_items (kind, ordering_key, order_at, due_at, conversation_id, event_id, queue_barrier, created_at)
+    public static string EventWorkSql(string source, string now, string traceParent = "null") => $"""
+        insert into work_items (kind, ordering_key, order_at, due_at, conversation_id, event_id, queue_barrier, created_at, trace_parent)
         select '{EventWork.Kind}', coalesce(s.conversation_id::text, 'customer:' || s.customer_id::text), {now}, {now},
                s.conversation_id, s.id,
-               case when s.type = '{TimelineEventTypes.MessageReceived}' and s.conversation_id is not null then s.occurred_at end, {now}
+               case when s.type = '{TimelineEventTypes.MessageReceived}' and s.conversation_id is not null then s.occurred_at end, {now},
+               {traceParent}
         from {source} s order by s.id
         """;
 
@@ -33,13 +36,14 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
         if (work.Count == 0) return;
         var now = clock.GetUtcNow();
         await using var command = connection.SqlNamed("""
-            insert into work_items (kind, ordering_key, order_at, due_at, conversation_id, payload, created_at)
-            select w.kind, w.ordering_key, greatest(w.due_at, @now), greatest(w.due_at, @now), w.conversation_id, w.payload, @now
+            insert into work_items (kind, ordering_key, order_at, due_at, conversation_id, payload, created_at, trace_parent)
+            select w.kind, w.ordering_key, greatest(w.due_at, @now), greatest(w.due_at, @now), w.conversation_id, w.payload, @now, @trace
             from unnest(@kinds::text[], @keys::text[], @due::timestamptz[], @conversations::uuid[], @payloads::jsonb[])
                  with ordinality as w(kind, ordering_key, due_at, conversation_id, payload, n)
             order by w.n
             """,
             ("now", now),
+            ("trace", Db.Text(ContactCenterTelemetry.CurrentTraceParent())),
             ("kinds", work.Select(w => w.Kind).ToArray()),
             ("keys", work.Select(w => w.OrderingKey).ToArray()),
             ("due", work.Select(w => (w.DueAt ?? now).UtcDateTime).ToArray()),
@@ -182,5 +186,5 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
 
     private static WorkItem Read(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.Nullable<Guid?>(4),
-        reader.Nullable<long?>(5), TimelineStore.ParseObject(reader.GetString(6)), reader.Instant(7));
+        reader.Nullable<long?>(5), TimelineStore.ParseObject(reader.GetString(6)), reader.Instant(7), reader.Nullable<string>(8));
 }

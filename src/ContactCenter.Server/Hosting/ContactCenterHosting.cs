@@ -10,6 +10,7 @@ using ContactCenter.Core.Reports;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
+using ContactCenter.Server.Hosting.Checks;
 using ContactCenter.Server.Pages;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -48,6 +49,8 @@ public static class ContactCenterHosting
         services.AddTwilioChannel(builder.Configuration);
         services.AddEmailChannel(builder.Configuration);
         services.AddContactCenterIntegrations(builder.Configuration);
+        services.AddContactCenterTelemetry(builder.Configuration);
+        services.AddContactCenterStartupChecks();
 
         services.AddProblemDetails();
         services.AddRequestHardening();
@@ -83,8 +86,12 @@ public static class ContactCenterHosting
     /// <summary>Migrations first (a failing one stops start-up), then the middleware pipeline.</summary>
     public static async Task UseContactCenterAsync(this WebApplication app)
     {
+        // Configuration first: a service that cannot work says why before it touches the database.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         await app.MigrateDatabaseAsync();
+        app.UseWebhookRejectionCounter();
         app.UseExceptionHandler();
+        app.MapPrometheusMetrics();
         app.UseStatusCodePages();
         app.UseRequestHardening();
         app.UseContactCenterPages();
