@@ -20,6 +20,9 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The throwaway cluster (null when CONTACTCENTER_BENCH_DATABASE points elsewhere).</summary>
+    public LocalPostgres? Local => _local;
+
     public static async Task<BenchDatabase> StartAsync(bool durable)
     {
         var configured = Environment.GetEnvironmentVariable("CONTACTCENTER_BENCH_DATABASE");

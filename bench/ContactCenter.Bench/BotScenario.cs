@@ -28,7 +28,7 @@ public static class BotScenario
         await using var routingHost = new RoutingHost(connectionString, new Dictionary<string, string?>
         {
             ["Flows:Bots:sms"] = "messaging-bot",
-            ["Reactions:PollInterval"] = "00:00:01",
+            ["Work:PollInterval"] = "00:00:01",
         });
         await using var host = routingHost.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IChannelSender, NullSender>()));
         _ = host.Server;

@@ -23,9 +23,9 @@ namespace ContactCenter.Bench;
 /// </summary>
 public static class TwilioMessagingScenario
 {
-    private const string AuthToken = "bench-twilio-auth-token";
-    private const string AccountSid = "AC00000000000000000000000000000000";
-    private const string PublicBase = "https://contact.example.test";
+    internal const string AuthToken = "bench-twilio-auth-token";
+    internal const string AccountSid = "AC00000000000000000000000000000000";
+    internal const string PublicBase = "https://contact.example.test";
     private const string Path = "/webhooks/twilio/messaging";
 
     public static async Task RunAsync(BenchDatabase database, int events, IReadOnlyList<int> concurrencies, int customers)
@@ -83,7 +83,7 @@ public static class TwilioMessagingScenario
     }
 
     /// <summary>Bodies and signatures made before the clock starts: Twilio signs on its side, not ours.</summary>
-    private static (byte[] Body, string Signature)[] Prepare(string run, int count, int customers) =>
+    internal static (byte[] Body, string Signature)[] Prepare(string run, int count, int customers) =>
         Enumerable.Range(0, count).Select(i =>
         {
             var sid = $"SM{run}{i:D8}";
@@ -111,7 +111,7 @@ public static class TwilioMessagingScenario
         Data = new JsonObject { ["to"] = "+18005551212", ["segments"] = 1 },
     };
 
-    private static async Task PostAsync(HttpClient http, (byte[] Body, string Signature) message)
+    internal static async Task PostAsync(HttpClient http, (byte[] Body, string Signature) message)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new ByteArrayContent(message.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");

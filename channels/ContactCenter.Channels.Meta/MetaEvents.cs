@@ -20,6 +20,7 @@ internal sealed class MalformedNotificationException(string message) : Exception
 internal static class MetaEvents
 {
     public const string Provider = "meta";
+    private const long MaxUnixMilliseconds = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
     public static IReadOnlyList<MetaAction> Plan(MetaNotification notification, DateTimeOffset now)
     {
@@ -55,7 +56,8 @@ internal static class MetaEvents
         if (e.Message is { IsDeleted: true }) return new MetaAction.Skip("a message the customer unsent");
 
         var sender = e.Sender?.Id is { Length: > 0 } s ? s : throw new MalformedNotificationException("A messaging event has no sender id.");
-        var at = e.Timestamp > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp) : now;
+        // A time no clock could show (negative, past year 9999) is not the customer's fault: keep the message, at receipt.
+        var at = e.Timestamp is > 0 and <= MaxUnixMilliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp) : now;
         var data = new JsonObject { ["meta"] = new JsonObject { ["pageId"] = entry.Id, ["recipientId"] = e.Recipient?.Id } };
         var media = new List<MediaReference>();
         string mid;

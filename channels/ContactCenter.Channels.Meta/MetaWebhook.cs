@@ -48,7 +48,8 @@ internal sealed partial class MetaWebhook(
         IReadOnlyList<MetaAction> actions;
         try
         {
-            var notification = JsonSerializer.Deserialize<MetaNotification>(body, MetaNotification.Json)
+            // Signed as sent; parsed without NULs, which PostgreSQL cannot store (the rest of the message is kept).
+            var notification = JsonSerializer.Deserialize<MetaNotification>(ProviderText.StripNulEscapes(body), MetaNotification.Json)
                                ?? throw new MalformedNotificationException("The body is JSON null.");
             actions = MetaEvents.Plan(notification, clock.GetUtcNow());
         }

@@ -29,12 +29,16 @@ internal static class TelegramUpdates
 {
     public const string Provider = "telegram";
 
-    public static TelegramUpdatePlan Plan(Update update, string? botId, AddressNormalizer addresses, DateTimeOffset now) => update.Type switch
+    /// <remarks>
+    /// The Bot API's types declare objects Telegram always sends (a message's chat, a query's sender) as
+    /// non-null, but the JSON may still lack them: each is checked, and an update without them is ignored.
+    /// </remarks>
+    public static TelegramUpdatePlan Plan(Update update, string? botId, AddressNormalizer addresses, DateTimeOffset now) => update switch
     {
-        UpdateType.Message => FromMessage(update, update.Message!, botId, addresses, edited: false),
-        UpdateType.EditedMessage => FromMessage(update, update.EditedMessage!, botId, addresses, edited: true),
-        UpdateType.CallbackQuery => FromCallbackQuery(update, update.CallbackQuery!, botId, now),
-        UpdateType.MyChatMember => FromMembership(update.MyChatMember!),
+        { Message: { } message } => FromMessage(update, message, botId, addresses, edited: false),
+        { EditedMessage: { } message } => FromMessage(update, message, botId, addresses, edited: true),
+        { CallbackQuery: { } query } => FromCallbackQuery(update, query, botId, now),
+        { MyChatMember: { } change } => FromMembership(change),
         _ => new TelegramUpdatePlan(null, $"update kind {update.Type}"),
     };
 
@@ -49,6 +53,7 @@ internal static class TelegramUpdates
 
     private static TelegramUpdatePlan FromMessage(Update update, Message message, string? botId, AddressNormalizer addresses, bool edited)
     {
+        if ((Chat?)message.Chat is null) return new TelegramUpdatePlan(null, "a message without a chat");
         // The contact center talks to people one to one; groups and channels the bot sits in are not customers.
         if (message.Chat.Type != ChatType.Private) return new TelegramUpdatePlan(null, $"a message in a {message.Chat.Type} chat");
         if (message.From is not { IsBot: false } from) return new TelegramUpdatePlan(null, "a message without a human sender");
@@ -57,7 +62,7 @@ internal static class TelegramUpdates
         var providerId = MessageId(message.Chat.Id, message.Id);
         var data = new JsonObject { ["telegram"] = Meta(update, message.Chat.Id, message.Id, from.Username) };
         var media = new List<MediaReference>();
-        if (message.Photo is { Length: > 0 } sizes) media.Add(new MediaReference(FileReference(sizes[^1].FileId), "image/jpeg"));
+        if (message.Photo is { Length: > 0 } sizes && sizes[^1] is not null) media.Add(new MediaReference(FileReference(sizes[^1].FileId), "image/jpeg"));
         if (message.Document is { } document)
         {
             media.Add(new MediaReference(FileReference(document.FileId), document.MimeType ?? "application/octet-stream"));
@@ -81,7 +86,7 @@ internal static class TelegramUpdates
         if (message.Contact is { } contact)
         {
             // Telegram gives numbers in international form, usually without the '+'.
-            var raw = contact.PhoneNumber.Trim();
+            var raw = contact.PhoneNumber?.Trim() ?? "";
             var normalized = addresses.TryNormalize(Channel.Sms, raw.StartsWith('+') ? raw : "+" + raw, out var e164) ? e164 : null;
             var own = contact.UserId == from.Id;
             data["contact"] = new JsonObject
@@ -116,14 +121,16 @@ internal static class TelegramUpdates
 
     private static TelegramUpdatePlan FromCallbackQuery(Update update, CallbackQuery query, string? botId, DateTimeOffset now)
     {
+        if ((User?)query.From is null) return new TelegramUpdatePlan(null, "a callback query without a sender", AnswerCallbackQueryId: NonEmpty(query.Id));
+        if (string.IsNullOrEmpty(query.Id)) return new TelegramUpdatePlan(null, "a callback query without an id");
         if (query.From.IsBot || query.Data is not { } choiceId)
             return new TelegramUpdatePlan(null, "a callback query without data", AnswerCallbackQueryId: query.Id);
-        if (query.Message is { } origin && origin.Chat.Type != ChatType.Private)
-            return new TelegramUpdatePlan(null, $"a button in a {origin.Chat.Type} chat", AnswerCallbackQueryId: query.Id);
+        if (query.Message is { } origin && ((Chat?)origin.Chat is null || origin.Chat.Type != ChatType.Private))
+            return new TelegramUpdatePlan(null, $"a button in a {((Chat?)origin.Chat)?.Type.ToString() ?? "missing"} chat", AnswerCallbackQueryId: query.Id);
 
         // The button's text is on the message that carried the keyboard; the callback data alone is the id.
-        var title = query.Message?.ReplyMarkup?.InlineKeyboard.SelectMany(row => row)
-            .FirstOrDefault(button => button.CallbackData == choiceId)?.Text ?? choiceId;
+        var title = query.Message?.ReplyMarkup?.InlineKeyboard?.SelectMany(row => row ?? [])
+            .FirstOrDefault(button => button?.CallbackData == choiceId)?.Text ?? choiceId;
         var meta = Meta(update, query.Message?.Chat.Id, query.Message?.Id, query.From.Username);
         meta["callbackQueryId"] = query.Id;
         var inbound = new InboundEvent
@@ -149,6 +156,8 @@ internal static class TelegramUpdates
 
     private static TelegramUpdatePlan FromMembership(ChatMemberUpdated change)
     {
+        if ((Chat?)change.Chat is null || (User?)change.From is null || (ChatMember?)change.NewChatMember is null)
+            return new TelegramUpdatePlan(null, "a membership change without its chat, sender or status");
         if (change.Chat.Type != ChatType.Private) return new TelegramUpdatePlan(null, "a membership change in a group");
         return change.NewChatMember.Status switch
         {
@@ -166,6 +175,8 @@ internal static class TelegramUpdates
         if (username is not null) meta["username"] = username;
         return meta;
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 

@@ -40,18 +40,20 @@ internal sealed partial class TelegramWebhook(
             return TypedResults.Problem("The webhook secret token is missing or wrong.", statusCode: 403, title: "Forbidden");
         }
 
-        Update? update;
-        try
+        Update update;
+        switch (await TelegramUpdateReader.ReadAsync(request, clock.GetUtcNow(), ct))
         {
-            update = await JsonSerializer.DeserializeAsync<Update>(request.Body, JsonBotAPI.Options, ct);
+            case TelegramBody.Readable readable:
+                update = readable.Update;
+                break;
+            case TelegramBody.Unreadable unreadable:
+                LogUnreadable(unreadable.UpdateId, unreadable.Reason);
+                return TypedResults.Ok();
+            case TelegramBody.NotAnUpdate bad:
+                return TypedResults.Problem(bad.Detail, statusCode: bad.Status, title: bad.Status == 413 ? "Payload too large" : "Bad request");
+            default:
+                throw new InvalidOperationException("Unexpected body.");
         }
-        catch (JsonException e)
-        {
-            return TypedResults.Problem($"The body is not a Telegram update: {e.Message}", statusCode: 400, title: "Bad request");
-        }
-
-        if (update is not { Id: > 0 })
-            return TypedResults.Problem("The body is not a Telegram update (no update_id).", statusCode: 400, title: "Bad request");
 
         var plan = TelegramUpdates.Plan(update, TelegramUpdates.BotId(options.Value.BotToken), addresses, clock.GetUtcNow());
         if (plan.Event is { } inbound)
@@ -110,6 +112,9 @@ internal sealed partial class TelegramWebhook(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram webhook refused: secret token missing or wrong")]
     private partial void LogRejected();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} acknowledged but not readable ({Reason}); nothing stored")]
+    private partial void LogUnreadable(int updateId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Telegram update {UpdateId} ignored: {Reason}")]
     private partial void LogIgnored(int updateId, string reason);

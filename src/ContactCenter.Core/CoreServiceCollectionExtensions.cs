@@ -2,9 +2,9 @@ using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Inbound;
 using ContactCenter.Core.Outbound;
-using ContactCenter.Core.Reactions;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,19 +19,17 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.Configure<AddressOptions>(configuration.GetSection("Addresses"));
         services.Configure<OutboxOptions>(configuration.GetSection("Outbox"));
-        services.Configure<ReactionOptions>(configuration.GetSection("Reactions"));
 
         services.AddSingleton<AddressNormalizer>();
         services.AddSingleton<MigrationRunner>();
-        services.AddSingleton<ReactionRegistry>();
         services.AddSingleton<TimelineStore>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<Inbox>();
         services.AddSingleton<Outbox>();
+        services.AddSingleton<ReplyRules>();
         services.AddSingleton<OutboxDispatcher>();
-        services.AddSingleton<ReactionWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReactionWorker>());
+        services.AddContactCenterWork(configuration);
         return services;
     }
 }

@@ -9,6 +9,9 @@ using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -20,15 +23,16 @@ public sealed class TemporaryTwilioException(string message) : Exception(message
 /// line is redirected to the agent with the Calls API; a caller who asked to be called back gets a job that
 /// places the call. The choice of agent stays with the routing engine.
 /// </summary>
-internal sealed class VoiceAssignmentReaction(IServiceProvider services) : ITimelineReaction
+internal sealed class VoiceAssignmentReaction(VoiceAgents agents) : ITimelineReaction
 {
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.ConversationAssigned };
+    public static readonly string[] Types = [TimelineEventTypes.ConversationAssigned];
+
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
 
     public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) =>
         timelineEvent is { Channel: Channel.Voice, ConversationId: { } conversationId }
         && timelineEvent.Data["agentId"]?.GetValue<string>() is { } agentId
-            // Resolved on use: the ledger writes timeline events, and the timeline store needs the reaction registry.
-            ? services.GetRequiredService<VoiceAgents>().AssignedAsync(conversationId, agentId, timelineEvent.Id, ct)
+            ? agents.AssignedAsync(conversationId, agentId, timelineEvent.Id, ct)
             : Task.CompletedTask;
 }
 
@@ -73,7 +77,7 @@ internal sealed partial class VoiceAgents(
             return;
         }
 
-        var result = await rest.PostAsync($"Calls/{Uri.EscapeDataString(call.CallSid)}.json", [new("Url", url), new("Method", "POST")], ct);
+        var result = await rest.UpdateCallAsync(new UpdateCallOptions(call.CallSid) { Url = new Uri(url), Method = global::Twilio.Http.HttpMethod.Post }, ct);
         if (result.Succeeded)
         {
             await ledger.MarkConnectingAsync(call.CallSid, agentId, assignedEvent, ct);
@@ -101,12 +105,12 @@ internal sealed partial class VoiceAgents(
     }
 
     /// <summary>Twilio fetched the redirect URL: dial the agent if the conversation is still theirs.</summary>
-    public async Task<TwimlResponse> ConnectAsync(VoiceCall call, string agentId, string greeting, string locale, CancellationToken ct)
+    public async Task<VoiceResponse> ConnectAsync(VoiceCall call, string agentId, string greeting, string locale, CancellationToken ct)
     {
-        var response = new TwimlResponse();
+        var response = new VoiceResponse();
         var conversation = await conversations.GetAsync(call.ConversationId, ct);
         if (conversation is { ClosedAt: null } && conversation.Assignee == agentId)
-            twiml.DialAgent(response, call.CallSid, agentId, greeting, locale);
+            twiml.DialAgent(response, call, agentId, greeting, locale);
         else if (conversation is { ClosedAt: null })
             twiml.WaitLoop(response, null, VoicePhrases.For(call.Language), false); // given to someone else since: their redirect follows
         else

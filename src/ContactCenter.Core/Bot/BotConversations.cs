@@ -29,6 +29,8 @@ public sealed record BotConversation
     public DateTimeOffset? SurveySentAt { get; init; }
     public DateTimeOffset? TimedOutAt { get; init; }
     public bool Created { get; init; }
+    /// <summary>Not stored in the row: work the change causes (a bot timeout), written in the same transaction.</summary>
+    public System.Collections.Immutable.ImmutableList<Work.NewWork> FollowUps { get; init; } = [];
 }
 
 /// <summary>

@@ -1,6 +1,6 @@
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Flows;
-using ContactCenter.Core.Reactions;
+using ContactCenter.Core.Work;
 using ContactCenter.Core.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,12 +48,6 @@ public sealed class KnowledgeBaseOptions
     public int MaxAnswerLength { get; set; } = 900;
 }
 
-/// <summary>Keeps routing away from new conversations on channels whose bot answers first.</summary>
-internal sealed class BotOwnsConversations(FlowCatalog catalog) : IConversationOwner
-{
-    public bool Claims(Channel channel, Guid conversationId) => catalog.BotFor(channel) is not null;
-}
-
 public static class BotServiceCollectionExtensions
 {
     /// <summary>The messaging bot, the knowledge base and handoffs (<c>Bot:*</c>); needs flows and routing.</summary>
@@ -62,12 +56,12 @@ public static class BotServiceCollectionExtensions
         services.Configure<BotOptions>(configuration.GetSection("Bot"));
         services.AddSingleton<KnowledgeBase>();
         services.AddSingleton<IFlowActionResolver, KnowledgeResolver>();
-        services.AddSingleton<IConversationOwner, BotOwnsConversations>();
         services.AddSingleton<HandoffContextBuilder>();
         services.AddSingleton<Handoffs>();
         services.AddSingleton<ChatBot>();
         services.AddSingleton<BotMetrics>();
-        services.AddSingleton<ITimelineReaction, BotReaction>();
+        services.AddTimelineReaction<BotReaction>(BotReaction.Types);
+        services.AddSingleton<Work.IWorkHandler, BotTimeoutWork>();
         services.AddSingleton(sp => new KnowledgeSeeder(sp, contentRoot));
         services.AddHostedService(sp => sp.GetRequiredService<KnowledgeSeeder>());
         return services;

@@ -4,7 +4,6 @@ using ContactCenter.Core.Flows;
 using ContactCenter.Core.Routing;
 using ContactCenter.Core.Timeline;
 using Hangfire;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ContactCenter.Core.Bot;
 
@@ -30,14 +29,15 @@ public sealed partial class ChatBot
         await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await BotConversations.LockAsync(connection, conversation.Id, conversation.CustomerId, conversation.Channel, clock.GetUtcNow(), ct);
         var (outcome, saved) = await ResumeAsync(row, conversation, flow, node ?? Settings.ResumeNode, by, reason ?? "handed back", ct);
-        await BotConversations.SaveAsync(connection, saved, clock.GetUtcNow(), ct);
+        await SaveAsync(connection, saved, ct);
         await tx.CommitAsync(ct);
         return outcome;
     }
 
     /// <summary>
-    /// The Hangfire job scheduled with each handoff: when no agent took the conversation within the queue's bot
-    /// timeout, the bot takes it back (once per conversation) and offers a callback or to leave a message.
+    /// Due work (<see cref="BotTimeoutWork"/>) written with each handoff: when no agent took the conversation within
+    /// the queue's bot timeout, the bot takes it back (once per conversation) and offers a callback or to leave a
+    /// message. Public with this signature for Hangfire jobs scheduled before the work pipeline took this over.
     /// </summary>
     [AutomaticRetry(Attempts = 5)]
     public async Task BotTimeoutAsync(Guid conversationId, int handoff, CancellationToken ct)
@@ -52,7 +52,7 @@ public sealed partial class ChatBot
         if (await conversations.GetAsync(conversationId, ct) is not { ClosedAt: null, Status: ConversationStatus.Queued } waiting) return;
         var (_, saved) = await ResumeAsync(row with { TimedOutAt = clock.GetUtcNow() }, waiting, flow, Settings.TimeoutNode, Author,
             "bot-timeout", ct);
-        await BotConversations.SaveAsync(connection, saved, clock.GetUtcNow(), ct);
+        await SaveAsync(connection, saved, ct);
         await tx.CommitAsync(ct);
         LogTimedOut(conversationId, conversation.Queue ?? "-");
     }
@@ -98,7 +98,7 @@ public sealed partial class ChatBot
         if (result is FlowTurnResult.Advanced { Session: var resumed })
             row = await CompleteAsync(row, current, resumed, resumed.LastStep, [], $"bot-resume:{eventId}", null, ct);
         else
-            LogRejected(conversation.Id, result.ToString() ?? "resume refused");
+            LogRejected(conversation.Id, result.GetType().Name); // not the record: its session holds the customer's variables
         return (new HandBackOutcome.Done(eventId), row);
     }
 
@@ -110,14 +110,37 @@ public sealed partial class ChatBot
     private partial void LogTimedOut(Guid conversationId, string queue);
 }
 
-/// <summary>What the bot does after events are stored: answers customer messages.</summary>
-internal sealed class BotReaction(IServiceProvider services) : Reactions.ITimelineReaction
+/// <summary>
+/// What the bot does after events are stored: answers customer messages, asks the survey after a resolution. It
+/// runs before routing's reaction to the same event, so a new conversation the bot answers is the bot's.
+/// </summary>
+internal sealed class BotReaction(ChatBot bot) : Reactions.ITimelineReaction
 {
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string> { TimelineEventTypes.MessageReceived, TimelineEventTypes.ConversationResolved };
+    public static readonly string[] Types = [TimelineEventTypes.MessageReceived, TimelineEventTypes.ConversationResolved];
 
-    // Resolved on first use: the bot writes timeline events, and the timeline store needs the reaction registry
-    // (which lists this reaction) to know which events create reaction work.
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
+
+    public int Order => -10;
+
     public Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct) => timelineEvent.Type == TimelineEventTypes.ConversationResolved
-        ? services.GetRequiredService<ChatBot>().OnResolvedAsync(timelineEvent, ct)
-        : services.GetRequiredService<ChatBot>().OnMessageAsync(timelineEvent, ct);
+        ? bot.OnResolvedAsync(timelineEvent, ct)
+        : bot.OnMessageAsync(timelineEvent, ct);
+}
+
+/// <summary>The bot timeout as due work, ordered with the conversation's other work.</summary>
+internal sealed class BotTimeoutWork(ChatBot bot) : Work.IWorkHandler
+{
+    public const string Kind = "bot.timeout";
+
+    string Work.IWorkHandler.Kind => Kind;
+
+    public static Work.NewWork For(Guid conversationId, int handoff, DateTimeOffset due) =>
+        Work.NewWork.ForConversation(Kind, conversationId, due, new System.Text.Json.Nodes.JsonObject { ["handoff"] = handoff });
+
+    public async Task<IReadOnlyList<Work.NewWork>> RunAsync(Work.WorkItem item, CancellationToken ct)
+    {
+        if (item.ConversationId is { } id && item.Payload["handoff"]?.GetValue<int>() is { } handoff)
+            await bot.BotTimeoutAsync(id, handoff, ct);
+        return [];
+    }
 }

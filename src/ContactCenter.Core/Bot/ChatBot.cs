@@ -7,8 +7,9 @@ using ContactCenter.Core.Customers;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
-using Hangfire;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -39,7 +40,7 @@ public sealed partial class ChatBot(
     Handoffs handoffs,
     HandoffContextBuilder contexts,
     KnowledgeBase knowledge,
-    IBackgroundJobClient jobs,
+    WorkStore work,
     IOptionsMonitor<BotOptions> options,
     TimeProvider clock,
     ILogger<ChatBot> log)
@@ -68,8 +69,15 @@ public sealed partial class ChatBot(
 
         foreach (var pending in await UnansweredAsync(connection, conversationId, row.LastEventId, message.Id, ct))
             row = await TurnAsync(row, flow, pending, ct);
-        await BotConversations.SaveAsync(connection, row, clock.GetUtcNow(), ct);
+        await SaveAsync(connection, row, ct);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Saves the row and writes the work its change causes, in the caller's transaction.</summary>
+    private async Task SaveAsync(NpgsqlConnection connection, BotConversation row, CancellationToken ct)
+    {
+        await BotConversations.SaveAsync(connection, row, clock.GetUtcNow(), ct);
+        await work.AddAsync(connection, row.FollowUps, ct);
     }
 
     private static async Task<List<TimelineEvent>> UnansweredAsync(NpgsqlConnection connection, Guid conversationId, long after, long upTo, CancellationToken ct)
@@ -191,6 +199,7 @@ public sealed partial class ChatBot(
     {
         row = row with { SessionVersion = session.Version };
         await SendAsync(conversation.Id, messageKey, [.. before, .. step.AllPrompts], step.Expect, ct);
+        ContactCenterTelemetry.BotTurns.Add(1, ContactCenterTelemetry.Tag("channel", conversation.Channel.ToName()));
         if (!actions) return row;
         row = await RecordArticlesAsync(row, step, ct);
         await RecordSurveyAsync(conversation, step, messageKey, ct);
@@ -211,13 +220,21 @@ public sealed partial class ChatBot(
                     break;
                 case EndAction { Resolve: true }:
                     await conversations.ResolveAsync(conversation.Id, Author, ct);
-                    if (row.Handoffs == 0) row = row with { ContainedAt = clock.GetUtcNow() };
+                    if (row.Handoffs == 0)
+                    {
+                        row = row with { ContainedAt = clock.GetUtcNow() };
+                        CountOutcome(conversation, "contained");
+                    }
                     break;
             }
         }
 
         return row;
     }
+
+    private static void CountOutcome(Conversation conversation, string outcome) =>
+        ContactCenterTelemetry.BotOutcomes.Add(1, ContactCenterTelemetry.Tag("channel", conversation.Channel.ToName()),
+            ContactCenterTelemetry.Tag("outcome", outcome));
 
     private HandoffRequest Request(string queue, string? reason, int priority, string trigger, string node) => trigger switch
     {
@@ -232,17 +249,15 @@ public sealed partial class ChatBot(
         BotConversation row, Conversation conversation, FlowSession session, HandoffRequest request, CancellationToken ct)
     {
         var handoff = row.Handoffs + 1;
+        if (handoff == 1) CountOutcome(conversation, "handed_off");
         var context = await contexts.BuildAsync(conversation, row, session.State.Variables, request, Settings.NegativeSentiment, ct);
         var outcome = await handoffs.ToAgentAsync(conversation.Id, handoff, context, request, ct);
         if (outcome is not Routing.RoutingOutcome.Done) LogHandoffRefused(conversation.Id, request.Queue, outcome.ToString());
         // Nobody taking it in time brings the bot back once; after that it waits for a person however long it takes.
-        if (row.TimedOutAt is null)
-        {
-            var id = conversation.Id;
-            jobs.Schedule<ChatBot>(b => b.BotTimeoutAsync(id, handoff, CancellationToken.None), Settings.TimeoutFor(request.Queue));
-        }
-
-        return row with { Owner = BotOwner.Agent, Handoffs = handoff };
+        var followUps = row.TimedOutAt is null
+            ? row.FollowUps.Add(BotTimeoutWork.For(conversation.Id, handoff, clock.GetUtcNow() + Settings.TimeoutFor(request.Queue)))
+            : row.FollowUps;
+        return row with { Owner = BotOwner.Agent, Handoffs = handoff, FollowUps = followUps };
     }
 
     /// <summary>Articles the bot showed (the flow's knowledge events that found one), for the handoff context.</summary>

@@ -13,7 +13,7 @@ public sealed class AddressOptions
 
 /// <summary>A channel address that cannot be normalized: the caller gets 400 with this message.</summary>
 public sealed class InvalidAddressException(Channel channel, string message)
-    : Exception($"Invalid {channel.ToName()} address: {message}")
+    : BadInputException($"Invalid {channel.ToName()} address: {message}")
 {
     public Channel Channel { get; } = channel;
 }

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using Npgsql;
 
 namespace ContactCenter.Core.Flows;
@@ -53,6 +55,7 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
     /// an ended one is started afresh.</summary>
     public async Task<FlowTurnResult> StartAsync(string key, string flowName, FlowStart start, CancellationToken ct)
     {
+        using var activity = StartTurn("start", flowName);
         // New sessions are the common case: one round trip. The first turn is computed before knowing; for the
         // rare retried start it is thrown away.
         var step = await driver.StartAsync(catalog.Get(flowName), start, ct);
@@ -83,12 +86,40 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
     /// <summary>Feeds the caller's input (or an action's result) to the session.</summary>
     /// <param name="expectedVersion">The version the input answers (e.g. carried in the webhook's action URL);
     /// null: whatever version is read now.</param>
-    public Task<FlowTurnResult> StepAsync(string key, FlowInput input, int? expectedVersion, CancellationToken ct) =>
-        AdvanceAsync(key, expectedVersion, (flow, state) => driver.StepAsync(flow, state, input, ct), ct);
+    public async Task<FlowTurnResult> StepAsync(string key, FlowInput input, int? expectedVersion, CancellationToken ct)
+    {
+        using var activity = StartTurn("step", null);
+        return Outcome(activity, await AdvanceAsync(key, expectedVersion, (flow, state) => driver.StepAsync(flow, state, input, ct), ct));
+    }
 
     /// <summary>Continues a session at a named node (the bot taking a conversation back from an agent).</summary>
-    public Task<FlowTurnResult> ResumeAtAsync(string key, string node, int? expectedVersion, CancellationToken ct) =>
-        AdvanceAsync(key, expectedVersion, (flow, state) => driver.ResumeAtAsync(flow, state, node, ct), ct);
+    public async Task<FlowTurnResult> ResumeAtAsync(string key, string node, int? expectedVersion, CancellationToken ct)
+    {
+        using var activity = StartTurn("resume", null);
+        return Outcome(activity, await AdvanceAsync(key, expectedVersion, (flow, state) => driver.ResumeAtAsync(flow, state, node, ct), ct));
+    }
+
+    /// <summary>One span per turn (lookups it makes are its children); tags carry flow and node names, never input.</summary>
+    private static Activity? StartTurn(string kind, string? flow)
+    {
+        var activity = ContactCenterTelemetry.Source.StartActivity("flow.turn");
+        activity?.SetTag("contactcenter.flow.turn", kind);
+        if (flow is not null) activity?.SetTag("contactcenter.flow", flow);
+        return activity;
+    }
+
+    private static FlowTurnResult Outcome(Activity? activity, FlowTurnResult result)
+    {
+        if (activity is null) return result;
+        activity.SetTag("contactcenter.flow.result", result.GetType().Name.ToLowerInvariant());
+        if (result is FlowTurnResult.Advanced advanced)
+        {
+            activity.SetTag("contactcenter.flow", advanced.Session.Flow);
+            activity.SetTag("contactcenter.flow.node", advanced.Session.State.Node);
+        }
+
+        return result;
+    }
 
     public async Task<FlowSession?> GetAsync(string key, CancellationToken ct)
     {

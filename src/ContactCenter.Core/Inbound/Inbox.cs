@@ -3,7 +3,9 @@ using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -24,6 +26,23 @@ public sealed partial class Inbox(
 {
     public async Task<InboundResult> ReceiveAsync(InboundEvent inbound, CancellationToken ct)
     {
+        // The span is current while the event is written, so its work_items row records it as the parent of the
+        // after-commit work.
+        using var activity = ContactCenterTelemetry.Source.StartActivity("inbox.receive");
+        activity?.SetTag("contactcenter.channel", inbound.Channel.ToName());
+        activity?.SetTag("contactcenter.event.type", inbound.Type);
+        var result = await StoreAsync(inbound, ct);
+        activity?.SetTag("contactcenter.event.id", result.EventId);
+        activity?.SetTag("contactcenter.duplicate", result.Duplicate);
+        if (!result.Duplicate)
+            ContactCenterTelemetry.InboundEvents.Add(1,
+                ContactCenterTelemetry.Tag("channel", inbound.Channel.ToName()), ContactCenterTelemetry.Tag("type", inbound.Type));
+        return result;
+    }
+
+    private async Task<InboundResult> StoreAsync(InboundEvent inbound, CancellationToken ct)
+    {
+        inbound = ProviderText.Clean(inbound);
         var address = addresses.Normalize(inbound.Channel, inbound.Address);
         var dedupeKey = inbound.EffectiveDedupeKey;
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -104,7 +123,7 @@ public sealed partial class Inbox(
     {
         var now = clock.GetUtcNow();
         var reactionRow = timeline.WantsReaction(inbound.Type)
-            ? ", r as (insert into pending_reactions (event_id, created_at) select id, $5 from ins)"
+            ? $", r as ({WorkStore.EventWorkSql("ins", "$5", "$12::text")})"
             : "";
         await using var command = connection.Sql($"""
             with ident as (
@@ -127,14 +146,15 @@ public sealed partial class Inbox(
                 select cust.id, conv.id, $1, $3, 'inbound', $4, $5, $6, $7, $8, $9
                 from cust, conv where cust.merged_into is null
                 on conflict (dedupe_key) do nothing
-                returning id, customer_id, conversation_id){reactionRow}
+                returning id, customer_id, conversation_id, type, occurred_at){reactionRow}
             select id, customer_id, conversation_id, false from ins
             union all
             select id, customer_id, conversation_id, true from timeline_events where dedupe_key = $8
             """,
             inbound.Channel.ToName(), address, inbound.Type, inbound.OccurredAt, now, Db.Text(inbound.Text),
             Db.Text(inbound.ProviderEventId), dedupeKey, Db.Jsonb(BuildData(inbound)?.ToJsonString() ?? "{}"),
-            Db.Text(inbound.CompanyAddress), Db.Text(CustomerStore.TrimName(inbound.CustomerName)));
+            Db.Text(inbound.CompanyAddress), Db.Text(CustomerStore.TrimName(inbound.CustomerName)),
+            Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         // A row from the second branch is an event stored before this statement began: a provider retry.
         if (!await reader.ReadAsync(ct)) return null;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
 
@@ -39,9 +40,13 @@ public abstract record AcceptOutcome
 public sealed class OutboxOptions
 {
     /// <summary>Delivery attempts before a temporarily failing message is given up as failed.</summary>
+    [Range(1, 100)]
     public int MaxAttempts { get; set; } = 8;
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+    [Range(typeof(TimeSpan), "00:00:00.001", "7.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>How long an attempt may stay in flight before the sweep assumes its worker died.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan DispatchLease { get; set; } = TimeSpan.FromMinutes(2);
 }

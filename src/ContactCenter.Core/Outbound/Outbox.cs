@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Hangfire;
 using Npgsql;
@@ -68,12 +69,12 @@ public sealed class Outbox(
         var id = Guid.CreateVersion7(now);
         await using var insert = connection.Sql("""
             insert into outbound_messages (id, conversation_id, customer_id, channel, to_address, from_address, idempotency_key,
-                                           author, author_kind, text, content, status, next_attempt_at, created_at, updated_at)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)
+                                           author, author_kind, text, content, status, next_attempt_at, created_at, updated_at, trace_parent)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, $14)
             on conflict (conversation_id, idempotency_key) do nothing
             """, id, target.ConversationId, target.CustomerId, target.Channel.ToName(), target.CustomerAddress,
             Db.Text(target.CompanyAddress), key, request.Author, request.AuthorKind, Db.Text(request.Content.Text),
-            Db.Jsonb(contentJson), DeliveryStatus.Pending, now);
+            Db.Jsonb(contentJson), DeliveryStatus.Pending, now, Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         if (await insert.ExecuteNonQueryAsync(ct) == 0)
         {
             // The same key raced us and won: answer with its message.
@@ -106,6 +107,27 @@ public sealed class Outbox(
         // After the commit: if this enqueue is lost (crash), the outbox sweep finds the pending row.
         jobs.Enqueue<OutboxDispatcher>(d => d.DispatchAsync(id, CancellationToken.None));
         return new AcceptOutcome.Accepted((await GetAsync(connection, id, ct))!, Created: true);
+    }
+
+    /// <summary>
+    /// Sends a message that finally failed once more, as a new message (the failed one stays failed on the
+    /// timeline). Its idempotency key is derived from the failed one, so a double click sends one retry.
+    /// Null when the conversation has no such failed message.
+    /// </summary>
+    public async Task<AcceptOutcome?> RetryAsync(Guid conversationId, Guid messageId, string author, ConversationActor actor, CancellationToken ct)
+    {
+        OutboundContent content;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var command = connection.Sql("""
+            select content, text from outbound_messages where id = $1 and conversation_id = $2 and status = any($3)
+            """, messageId, conversationId, new[] { DeliveryStatus.Failed, DeliveryStatus.Undelivered }))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return null;
+            content = ReadContent(reader.GetString(0), reader.Nullable<string>(1));
+        }
+
+        return await AcceptAsync(conversationId, new OutboundRequest(content, $"retry:{messageId}", author, AuthorKind.Agent, actor), ct);
     }
 
     public async Task<OutboundMessage?> GetAsync(Guid id, CancellationToken ct)

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Hangfire;
 using Microsoft.Extensions.Logging;
@@ -38,33 +40,43 @@ public sealed partial class OutboxDispatcher(
         var now = clock.GetUtcNow();
         OutboundDelivery delivery;
         ConversationEndpoint endpoint;
+        string? traceParent;
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
             // Scheduled retries may fire a moment early by another instance's clock: allow a second.
             await using var claim = connection.Sql("""
                 update outbound_messages set status = 'dispatching', attempts = attempts + 1, lease_until = $2, updated_at = $3
                 where id = $1 and ((status = 'pending' and next_attempt_at <= $4) or (status = 'dispatching' and lease_until < $3))
-                returning conversation_id, customer_id, channel, to_address, from_address, content, author_kind, attempts, text
+                returning conversation_id, customer_id, channel, to_address, from_address, content, author_kind, attempts, text, created_at, trace_parent
                 """, messageId, now + _options.DispatchLease, now, now + TimeSpan.FromSeconds(1));
             await using var reader = await claim.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return;
             var channel = ChannelNames.Parse(reader.GetString(2));
             endpoint = new ConversationEndpoint(reader.GetGuid(0), reader.GetGuid(1), channel, reader.GetString(3), reader.Nullable<string>(4), "");
             delivery = new OutboundDelivery(messageId, endpoint.ConversationId, channel, endpoint.CustomerAddress, endpoint.CompanyAddress,
-                Outbox.ReadContent(reader.GetString(5), reader.Nullable<string>(8)), reader.GetString(6), reader.GetInt32(7), null, now);
+                Outbox.ReadContent(reader.GetString(5), reader.Nullable<string>(8)), reader.GetString(6), reader.GetInt32(7), null, now,
+                reader.Instant(9));
+            traceParent = reader.Nullable<string>(10);
             await reader.DisposeAsync();
             if (await Outbox.IsOptedOutAsync(connection, endpoint, ct))
             {
                 await RecordStatusAsync(messageId, DeliveryStatus.Failed, "opted-out", "The customer opted out before the message was sent.", ct);
+                CountFailure(endpoint.Channel, "opted-out");
                 return;
             }
 
             delivery = delivery with { LastInboundAt = await Outbox.LastInboundAtAsync(connection, endpoint.CustomerId, channel, ct) };
         }
 
+        // Every attempt (a retry too) is a child of the request or after-commit work that stored the message.
+        using var activity = ContactCenterTelemetry.StartContinuing("outbound.send", traceParent, ActivityKind.Producer);
+        activity?.SetTag("contactcenter.channel", delivery.Channel.ToName());
+        activity?.SetTag("contactcenter.message.id", messageId);
+        activity?.SetTag("contactcenter.attempt", delivery.Attempt);
         if (!_senders.TryGetValue(delivery.Channel, out var sender))
         {
             await RecordStatusAsync(messageId, DeliveryStatus.Failed, "channel-unavailable", $"No sender is configured for {delivery.Channel.ToName()}.", ct);
+            CountFailure(delivery.Channel, "channel-unavailable");
             return;
         }
 
@@ -78,9 +90,12 @@ public sealed partial class OutboxDispatcher(
             // A sender bug or an unexpected transport failure: logged with its stack, and retried like any
             // temporary failure rather than leaving the message claimed until its lease runs out.
             LogSenderThrew(e, messageId, delivery.Channel.ToName());
+            activity.Fail(e);
             outcome = new SendOutcome.Transient(null, e.GetType().Name + ": " + e.Message);
         }
 
+        activity?.SetTag("contactcenter.outcome", outcome.GetType().Name.ToLowerInvariant());
+        if (outcome is not SendOutcome.Accepted) activity?.SetStatus(ActivityStatusCode.Error, outcome.GetType().Name);
         await ApplyAsync(delivery, outcome, ct);
     }
 
@@ -99,6 +114,7 @@ public sealed partial class OutboxDispatcher(
                 }
                 await RecordStatusAsync(id, accepted.Status, null, null, ct);
                 LogSent(id, delivery.Channel.ToName(), delivery.Attempt);
+                ContactCenterTelemetry.OutboundSends.Add(1, ContactCenterTelemetry.Tag("channel", delivery.Channel.ToName()));
                 break;
 
             case SendOutcome.Transient transient when delivery.Attempt < _options.MaxAttempts:
@@ -114,12 +130,15 @@ public sealed partial class OutboxDispatcher(
                 }
                 jobs.Schedule<OutboxDispatcher>(d => d.DispatchAsync(id, CancellationToken.None), delay);
                 LogRetrying(id, delivery.Channel.ToName(), delivery.Attempt, transient.ErrorCode ?? "-", delay);
+                ContactCenterTelemetry.OutboundRetries.Add(1, ContactCenterTelemetry.Tag("channel", delivery.Channel.ToName()),
+                    ContactCenterTelemetry.Tag("error.code", transient.ErrorCode ?? "none"));
                 break;
 
             case SendOutcome.Transient transient:
                 await RecordStatusAsync(id, DeliveryStatus.Failed, transient.ErrorCode,
                     $"Gave up after {delivery.Attempt} attempts: {transient.Error}", ct);
                 LogGaveUp(id, delivery.Channel.ToName(), delivery.Attempt, transient.ErrorCode ?? "-");
+                CountFailure(delivery.Channel, transient.ErrorCode);
                 break;
 
             case SendOutcome.Permanent permanent:
@@ -129,9 +148,14 @@ public sealed partial class OutboxDispatcher(
                         $"provider error {permanent.ErrorCode ?? "(none)"}", delivery.ConversationId, ct);
                 await RecordStatusAsync(id, DeliveryStatus.Failed, permanent.ErrorCode, permanent.Error, ct);
                 LogFailed(id, delivery.Channel.ToName(), permanent.ErrorCode ?? "-");
+                CountFailure(delivery.Channel, permanent.ErrorCode);
                 break;
         }
     }
+
+    private static void CountFailure(Channel channel, string? errorCode) =>
+        ContactCenterTelemetry.OutboundFailures.Add(1, ContactCenterTelemetry.Tag("channel", channel.ToName()),
+            ContactCenterTelemetry.Tag("error.code", errorCode ?? "none"));
 
     private TimeSpan Backoff(int attempt)
     {

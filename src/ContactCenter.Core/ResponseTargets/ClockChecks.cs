@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Routing;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -145,6 +146,7 @@ public sealed partial class ClockChecks(
         await RoutingTimeline.AppendAsync(timeline, connection, conversation, TimelineEventTypes.SlaWarning, Describe(row, conversation), now, ct,
             dedupeKey: $"sla.warning:{row.Kind}:{row.StartedBy}");
         await connection.Sql("update response_clocks set warned_at = $2 where id = $1", row.Id, now).ExecuteNonQueryAsync(ct);
+        ContactCenterTelemetry.ResponseTargetWarnings.Add(1, Tags(row));
         await RoutingSignals.LiveAsync(connection, new JsonObject
         {
             ["type"] = "sla.warning", ["conversationId"] = conversation.Id.ToString(), ["queue"] = row.Queue, ["kind"] = row.Kind,
@@ -191,8 +193,13 @@ public sealed partial class ClockChecks(
         await RoutingTimeline.AppendAsync(timeline, connection, conversation, TimelineEventTypes.SlaBreached, data, now, ct,
             dedupeKey: $"sla.breached:{row.Kind}:{row.StartedBy}");
         await connection.Sql("update response_clocks set breached_at = $2 where id = $1", row.Id, now).ExecuteNonQueryAsync(ct);
+        ContactCenterTelemetry.ResponseTargetBreaches.Add(1, Tags(row));
         LogBreached(row.Kind, conversation.Id, row.Queue, now - row.DueAt!.Value);
     }
+
+    private static KeyValuePair<string, object?>[] Tags(ResponseClock row) =>
+        [ContactCenterTelemetry.Tag("channel", row.Channel), ContactCenterTelemetry.Tag("kind", row.Kind),
+            ContactCenterTelemetry.Tag("queue", row.Queue ?? "none")];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Response target {Kind} breached on conversation {ConversationId} in {Queue} ({Lateness} after the deadline)")]
     private partial void LogBreached(string kind, Guid conversationId, string? queue, TimeSpan lateness);

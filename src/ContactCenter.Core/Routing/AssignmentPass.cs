@@ -1,4 +1,5 @@
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -84,6 +85,9 @@ public sealed partial class AssignmentPass(NpgsqlDataSource db, RoutingEngine en
                     agent.Free[candidate.Group.Bucket] = freeLeft;
                     agent.IdleSince = clock.GetUtcNow();
                     assigned++;
+                    var queueTag = ContactCenterTelemetry.Tag("queue", candidate.Group.Queue);
+                    ContactCenterTelemetry.Assignments.Add(1, queueTag);
+                    ContactCenterTelemetry.QueueWait.Record(Math.Max(0, (agent.IdleSince - candidate.WaitingSince).TotalSeconds), queueTag);
                 }
 
                 break;
@@ -151,9 +155,16 @@ public sealed partial class AssignmentPass(NpgsqlDataSource db, RoutingEngine en
 
     private static async Task<List<Candidate>> HeadAsync(NpgsqlConnection connection, Group group, int limit, CancellationToken ct)
     {
+        // Queue order is the customer's message time, whatever order the work pipeline's parallel items enqueue in:
+        // while an item that may still queue a conversation (a customer message not yet handled, first tries only)
+        // is unfinished, conversations waiting since later than its message stay out of this pass. Its completion
+        // wakes routing again (WorkStore.CompleteAsync).
         await using var command = connection.Sql("""
             select conversation_id, rank, waiting_since from queue_entries
             where queue = $1 and bucket = $2 and skill_level_cap is not distinct from $3
+              and waiting_since < coalesce(
+                  (select min(queue_barrier) from work_items where queue_barrier is not null and status <> 'parked' and attempts < 3),
+                  'infinity')
             order by rank desc, waiting_since
             limit $4
             """, group.Queue, group.Bucket, group.Cap is { } cap ? cap : DBNull.Value, limit);

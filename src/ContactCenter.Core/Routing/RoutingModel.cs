@@ -19,6 +19,8 @@ public sealed class QueueDefinition
     /// <summary>Timed steps, counted from entering the queue, applied in order.</summary>
     public List<QueueStep> Steps { get; set; } = [];
     public EscalationDefinition? Escalation { get; set; }
+    /// <summary>Whether agents may pick waiting conversations from this queue themselves (the desk's inbox shows them).</summary>
+    public bool AgentsMayPick { get; set; } = true;
 }
 
 /// <summary>"After 60 s accept skill level 1", "after 120 s overflow to queue X".</summary>
@@ -89,6 +91,9 @@ public sealed class RoutingOptions
     public int BreachPriorityBoost { get; set; } = 10;
     /// <summary>How often every instance re-checks for work a lost notification or job left behind.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Refuse to start when a flow or a channel names a queue that does not exist (otherwise: a warning,
+    /// and the queue is created empty the first time a conversation enters it).</summary>
+    public bool StrictQueues { get; set; }
 
     public int CapacityDefault(string bucket) =>
         DefaultCapacity.TryGetValue(bucket, out var value) ? value : bucket == CapacityBuckets.Voice ? 1 : 3;
@@ -117,17 +122,6 @@ public static class AgentStatus
     public const string Away = "away";
     public const string Offline = "offline";
     public static readonly IReadOnlySet<string> All = new HashSet<string>([Available, Away, Offline]);
-}
-
-/// <summary>
-/// The switch that keeps routing away from conversations something else owns. Before a new conversation
-/// (status <c>open</c>) is queued by itself, every registered owner is asked; the bot registers one that
-/// claims conversations on channels with a bot flow, and hands them to routing later with
-/// <see cref="RoutingEngine.EnqueueAsync"/>.
-/// </summary>
-public interface IConversationOwner
-{
-    bool Claims(Channel channel, Guid conversationId);
 }
 
 public sealed record Agent(

@@ -3,7 +3,6 @@ using ContactCenter.Core.Reactions;
 using ContactCenter.Core.ResponseTargets;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -14,7 +13,8 @@ namespace ContactCenter.Core.Routing;
 /// instances; each run locks the conversation row, so runs for one conversation take turns):
 /// <list type="bullet">
 /// <item>a customer message on a new conversation queues it in the channel's default queue, unless the
-/// channel does not auto-queue or an <see cref="IConversationOwner"/> (the bot) claims it;</item>
+/// channel does not auto-queue or the bot took it: the bot's reaction runs first (<see cref="ITimelineReaction.Order"/>)
+/// and keeps a <c>bot_conversations</c> row for every conversation it serves;</item>
 /// <item>messages, answers, <c>call.queued</c> and <c>call.connected</c> start and stop response clocks
 /// (<see cref="ResponseClocks.ReconcileAsync"/> reads the timeline, so the order of runs does not matter);</item>
 /// <item>a resolved or merged-away conversation leaves its queue, its clocks stop, its agent gets room.</item>
@@ -22,26 +22,22 @@ namespace ContactCenter.Core.Routing;
 /// </summary>
 public sealed class RoutingReaction(
     NpgsqlDataSource db,
-    IServiceProvider services,
-    IEnumerable<IConversationOwner> owners,
+    RoutingEngine engine,
+    ResponseClocks clocks,
     IOptions<RoutingOptions> options,
     TimeProvider clock) : ITimelineReaction
 {
-    private readonly IConversationOwner[] _owners = owners.ToArray();
-    // Resolved on first use: the engine writes timeline events, and the timeline store needs the reaction
-    // registry (which lists this reaction) to know which events create reaction work.
-    private RoutingEngine Engine => services.GetRequiredService<RoutingEngine>();
-    private ResponseClocks Clocks => services.GetRequiredService<ResponseClocks>();
-
-    public IReadOnlySet<string> EventTypes { get; } = new HashSet<string>
-    {
+    public static readonly string[] Types =
+    [
         TimelineEventTypes.MessageReceived,
         TimelineEventTypes.MessageSent,
         TimelineEventTypes.CallQueued,
         TimelineEventTypes.CallConnected,
         TimelineEventTypes.ConversationResolved,
         TimelineEventTypes.CustomerMerged,
-    };
+    ];
+
+    public IReadOnlySet<string> EventTypes { get; } = Types.ToHashSet();
 
     public async Task ReactAsync(TimelineEvent timelineEvent, CancellationToken ct)
     {
@@ -67,29 +63,34 @@ public sealed class RoutingReaction(
             await ReleaseAsync(connection, conversation, ct);
         }
         else if (timelineEvent.Type == TimelineEventTypes.MessageReceived && conversation.Status == ConversationStatus.Open
-                 && options.Value.AutoQueues(conversation.Channel) && !_owners.Any(o => o.Claims(conversation.Channel, conversation.Id)))
+                 && options.Value.AutoQueues(conversation.Channel) && !await BotServesAsync(connection, conversation.Id, ct))
         {
             var queue = await QueueStore.EnsureAsync(connection, options.Value.QueueFor(conversation.Channel), now, ct);
             // Waiting since the customer's message, not since this reaction ran: a reaction retried late, or run
-            // beside others (Reactions:Parallelism), must not lose the conversation its place in line.
+            // beside others, must not lose the conversation its place in line (assignment waits for earlier messages).
             var since = timelineEvent.OccurredAt < now ? timelineEvent.OccurredAt : now;
-            await Engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", waitingSince: since, now, after, ct);
+            await engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", waitingSince: since, now, after, ct);
         }
         else
         {
             var queue = conversation.Queue is null ? null : await QueueStore.GetAsync(connection, conversation.Queue, ct);
-            after.Clocks.AddRange(await Clocks.ReconcileAsync(connection, conversation, queue, null, ct));
+            after.Clocks.AddRange(await clocks.ReconcileAsync(connection, conversation, queue, null, ct));
         }
 
         await tx.CommitAsync(ct);
-        Engine.Schedule(after);
+        engine.Schedule(after);
     }
+
+    /// <summary>The bot answered this conversation (its reaction ran before this one): it hands it over itself.</summary>
+    private static async Task<bool> BotServesAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct) =>
+        await connection.Sql("select exists (select 1 from bot_conversations where conversation_id = $1)", conversationId)
+            .ExecuteScalarAsync(ct) is true;
 
     /// <summary>A closed conversation: out of its queue, clocks stopped, its agent idle from now and given room.</summary>
     private async Task ReleaseAsync(NpgsqlConnection connection, LockedConversation conversation, CancellationToken ct)
     {
         await QueueEntries.RemoveAsync(connection, conversation.Id, ct);
-        await Clocks.ReconcileAsync(connection, conversation, null, null, ct);
+        await clocks.ReconcileAsync(connection, conversation, null, null, ct);
         if (conversation.Assignee is { } agent)
             await connection.Sql("update agents set idle_since = greatest(idle_since, $2) where id = $1", agent, conversation.ClosedAt!.Value)
                 .ExecuteNonQueryAsync(ct);

@@ -1,5 +1,5 @@
-using ContactCenter.Core.Reactions;
 using ContactCenter.Core.ResponseTargets;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +24,7 @@ public static class RoutingServiceCollectionExtensions
         services.AddSingleton<RoutingWorker>();
         services.AddSingleton<DeadlineWorker>();
         services.AddSingleton<QueueMonitor>();
-        services.AddSingleton<ITimelineReaction, RoutingReaction>();
+        services.AddTimelineReaction<RoutingReaction>(RoutingReaction.Types);
         services.AddHostedService(sp => new RoutingSeeder(sp, configuration));
         services.AddHostedService(sp => sp.GetRequiredService<RoutingWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineWorker>());

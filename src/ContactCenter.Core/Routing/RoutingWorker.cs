@@ -9,26 +9,41 @@ namespace ContactCenter.Core.Routing;
 
 /// <summary>
 /// Runs assignment in every instance: woken at once by <c>cc_routing</c> notifications (a conversation enters
-/// a queue, an agent gets room), and every <see cref="RoutingOptions.SweepInterval"/> anyway, when it also runs
-/// queue steps whose job was lost and requeues conversations of agents who went offline.
+/// a queue, an agent gets room, a customer message that held later conversations back is handled), heard through
+/// the instance's one <see cref="PostgresListener"/>, and every <see cref="RoutingOptions.SweepInterval"/> anyway,
+/// when it also runs queue steps whose job was lost and requeues conversations of agents who went offline.
 /// </summary>
-public sealed partial class RoutingWorker(
-    NpgsqlDataSource db,
-    AssignmentPass pass,
-    RoutingEngine engine,
-    IOptions<RoutingOptions> options,
-    ILogger<RoutingWorker> log) : BackgroundService
+public sealed partial class RoutingWorker : BackgroundService
 {
     // Notifications arriving while a pass runs collapse into one more pass.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly RoutingOptions _options = options.Value;
+    private readonly AssignmentPass _pass;
+    private readonly RoutingEngine _engine;
+    private readonly RoutingOptions _options;
+    private readonly ILogger<RoutingWorker> _log;
+    private readonly IDisposable _subscription;
+
+    public RoutingWorker(AssignmentPass pass, RoutingEngine engine, PostgresListener listener, IOptions<RoutingOptions> options, ILogger<RoutingWorker> log)
+    {
+        _pass = pass;
+        _engine = engine;
+        _options = options.Value;
+        _log = log;
+        // After a reconnect: anything that happened while nobody listened.
+        _subscription = listener.Subscribe(RoutingSignals.RoutingChannel, _ => Wake(), Wake);
+    }
+
+    public override void Dispose()
+    {
+        _subscription.Dispose();
+        base.Dispose();
+    }
 
     /// <summary>Asks for a pass soon (in-process callers; other instances hear the notification).</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var listening = ListenAsync(stoppingToken);
         var nextSweep = DateTime.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -37,11 +52,11 @@ public sealed partial class RoutingWorker(
                 if (DateTime.UtcNow >= nextSweep)
                 {
                     nextSweep = DateTime.UtcNow + _options.SweepInterval;
-                    await engine.RunOverdueStepsAsync(TimeSpan.FromSeconds(2), stoppingToken);
-                    await engine.RequeueOfflineAgentsAsync(stoppingToken);
+                    await _engine.RunOverdueStepsAsync(TimeSpan.FromSeconds(2), stoppingToken);
+                    await _engine.RequeueOfflineAgentsAsync(stoppingToken);
                 }
 
-                await pass.RunAsync(stoppingToken);
+                await _pass.RunAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -69,8 +84,6 @@ public sealed partial class RoutingWorker(
                 break;
             }
         }
-
-        await listening;
     }
 
     private static async Task PauseAsync(CancellationToken ct)
@@ -79,34 +92,6 @@ public sealed partial class RoutingWorker(
         catch (OperationCanceledException) { }
     }
 
-    private async Task ListenAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await db.OpenConnectionAsync(ct);
-                connection.Notification += (_, _) => Wake();
-                await connection.Sql($"listen {RoutingSignals.RoutingChannel}").ExecuteNonQueryAsync(ct);
-                Wake(); // anything that happened while not listening
-                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                // The sweep covers the gap; reconnect after a pause.
-                LogListenFailed(e);
-                await PauseAsync(ct);
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Assignment pass failed; retrying on the next notification or sweep")]
     private partial void LogPassFailed(Exception e);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Routing listener lost its PostgreSQL connection")]
-    private partial void LogListenFailed(Exception e);
 }

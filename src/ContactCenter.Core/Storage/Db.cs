@@ -13,6 +13,20 @@ public static class Db
         return command;
     }
 
+    /// <summary>For statements with more than a few parameters: <c>@name</c> placeholders, named arguments.</summary>
+    public static NpgsqlCommand SqlNamed(this NpgsqlConnection connection, string sql, params (string Name, object? Value)[] args)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in args)
+        {
+            var parameter = ToParameter(value);
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
     public static NpgsqlBatchCommand Batch(string sql, params object?[] args)
     {
         var command = new NpgsqlBatchCommand(sql);
@@ -34,17 +48,16 @@ public static class Db
 
     private static void AddArgs(NpgsqlParameterCollection parameters, object?[] args)
     {
-        foreach (var arg in args)
-        {
-            parameters.Add(arg switch
-            {
-                NpgsqlParameter p => p,
-                DateTimeOffset d => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = d.ToUniversalTime() },
-                null => new NpgsqlParameter { Value = DBNull.Value },
-                _ => new NpgsqlParameter { Value = arg },
-            });
-        }
+        foreach (var arg in args) parameters.Add(ToParameter(arg));
     }
+
+    private static NpgsqlParameter ToParameter(object? arg) => arg switch
+    {
+        NpgsqlParameter p => p,
+        DateTimeOffset d => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = d.ToUniversalTime() },
+        null => new NpgsqlParameter { Value = DBNull.Value },
+        _ => new NpgsqlParameter { Value = arg },
+    };
 
     public static T? Nullable<T>(this NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? default : reader.GetFieldValue<T>(ordinal);

@@ -149,6 +149,15 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
+    /// <summary>Stops the server the way a crash does (immediate: no checkpoint, recovery from WAL at start) and starts
+    /// it again on the same port with the same options (the bench's crash scenario).</summary>
+    public async Task RestartImmediateAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "60", "restart"],
+            Environment.UserName == "root", CancellationToken.None);
+    }
+
     private static async Task<int> StartServerAsync(string bin, string root, string pgdata, bool asRoot, bool fast, CancellationToken ct)
     {
         // Unix sockets are off: their path length is limited and the default folder may not be writable.

@@ -53,6 +53,8 @@ public static class TimelineEventTypes
     public const string ConversationTakenOver = "conversation.taken_over";
     public const string ConversationOverflowed = "conversation.overflowed";
     public const string ConversationResolved = "conversation.resolved";
+    public const string ConversationReopened = "conversation.reopened";
+    public const string ConversationPriorityChanged = "conversation.priority_changed";
     public const string SlaWarning = "sla.warning";
     public const string SlaBreached = "sla.breached";
     public const string NoteAdded = "note.added";
@@ -60,6 +62,8 @@ public static class TimelineEventTypes
     public const string CustomerOptedOut = "customer.opted_out";
     public const string CustomerOptedIn = "customer.opted_in";
     public const string CsatResponse = "csat.response";
+    /// <summary>After-commit work about this conversation kept failing and was parked (an admin can retry it).</summary>
+    public const string WorkParked = "work.parked";
 }
 
 public static class Direction

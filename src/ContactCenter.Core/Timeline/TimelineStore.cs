@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Reactions;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
+using ContactCenter.Core.Work;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ContactCenter.Core.Timeline;
@@ -10,13 +13,15 @@ namespace ContactCenter.Core.Timeline;
 public sealed record TimelinePage(IReadOnlyList<TimelineEvent> Events, string? Next);
 
 /// <summary>The append-only customer timeline.</summary>
-public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reactions)
+public sealed class TimelineStore(NpgsqlDataSource db, IOptions<ReactionTypes> reactionTypes)
 {
     internal const string Columns =
         "id, customer_id, conversation_id, channel, type, direction, occurred_at, text, provider_id, data";
 
-    /// <summary>Whether events of this type need a pending_reactions row (some reaction wants them).</summary>
-    public bool WantsReaction(string eventType) => reactions.Wants(eventType);
+    private readonly HashSet<string> _wanted = reactionTypes.Value.EventTypes;
+
+    /// <summary>Whether events of this type create work (some reaction wants them).</summary>
+    public bool WantsReaction(string eventType) => _wanted.Contains(eventType);
 
     /// <summary>
     /// Appends inside the caller's transaction. The caller must hold the customer (see
@@ -25,17 +30,17 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
     /// <returns>The new event's id, or null when an event with the same dedupe key is already stored.</returns>
     public async Task<long?> AppendAsync(NpgsqlConnection connection, NewTimelineEvent e, DateTimeOffset recordedAt, CancellationToken ct)
     {
-        // Events some after-commit reaction wants also get a pending_reactions row in the same transaction;
-        // its insert trigger sends NOTIFY, which PostgreSQL delivers only once the transaction commits.
-        var sql = reactions.Wants(e.Type)
-            ? """
+        // Events some after-commit reaction wants also get their work row in the same transaction; its insert
+        // trigger sends NOTIFY, which PostgreSQL delivers only once the transaction commits.
+        var sql = WantsReaction(e.Type)
+            ? $"""
               with e as (
                   insert into timeline_events (customer_id, conversation_id, channel, type, direction, occurred_at,
                                                recorded_at, text, provider_id, dedupe_key, data)
                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                   on conflict (dedupe_key) do nothing
-                  returning id),
-              r as (insert into pending_reactions (event_id, created_at) select id, $7 from e)
+                  returning id, customer_id, conversation_id, type, occurred_at),
+              r as ({WorkStore.EventWorkSql("e", "$7", "$12")})
               select id from e
               """
             : """
@@ -49,6 +54,8 @@ public sealed class TimelineStore(NpgsqlDataSource db, ReactionRegistry reaction
             e.CustomerId, Db.Uuid(e.ConversationId), Db.Text(e.Channel?.ToName()), e.Type, e.Direction,
             e.OccurredAt, recordedAt, Db.Text(e.Text), Db.Text(e.ProviderId), Db.Text(e.DedupeKey),
             Db.Jsonb(e.Data?.ToJsonString() ?? "{}"));
+        // Only the statement with the work row names $12.
+        if (WantsReaction(e.Type)) command.Parameters.Add(Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         return await command.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 

@@ -4,7 +4,9 @@ using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Inbound;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Npgsql;
 
 namespace ContactCenter.Core.Voice;
@@ -35,6 +37,7 @@ public sealed record CallStatusResult(VoiceCall Call, bool Advanced, bool Ended,
 public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore timeline, TimeProvider clock)
 {
     public const string StartedDirectionCallback = "callback";
+    public const string StartedDirectionOutbound = "outbound";
     // A customer merge may fold the call's conversation into the survivor's: reads follow it (one hop, the usual case;
     // timeline writes follow any chain through ConversationStore.LockForAppendAsync).
     private const string Columns = """
@@ -131,6 +134,30 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
         return await GetAsync(connection, callSid, ct);
     }
 
+    /// <summary>
+    /// A call an agent placed (the TwiML App's outbound URL): a call of the conversation that allowed it, with
+    /// <c>call.started</c> (direction outbound) once per CallSid.
+    /// </summary>
+    public async Task<VoiceCall?> StartOutboundAsync(string callSid, Guid conversationId, string number, string companyNumber, string agentId, CancellationToken ct)
+    {
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            await connection.Sql("""
+                insert into voice_calls (call_sid, conversation_id, customer_id, direction, caller, company_number, started_at, status, agent_id)
+                select $1, c.id, c.customer_id, 'outbound', $3, $4, $5, 'ringing', $6 from conversations c where c.id = $2
+                on conflict (call_sid) do nothing
+                """, callSid, conversationId, number, companyNumber, clock.GetUtcNow(), agentId).ExecuteNonQueryAsync(ct);
+        }
+
+        if (await GetAsync(callSid, ct) is not { } call) return null;
+        await AppendAsync(call.ConversationId,
+        [
+            new CallEvent(TimelineEventTypes.CallStarted, StartedKey(callSid), Direction.Outbound,
+                new JsonObject { ["callSid"] = callSid, ["direction"] = StartedDirectionOutbound, ["agentId"] = agentId }, ProviderId: callSid),
+        ], ct);
+        return call;
+    }
+
     public async Task<VoiceCall?> GetAsync(string callSid, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -168,7 +195,7 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
         NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
     {
         var wanted = events.Select(e => e.Type).Distinct().Where(timeline.WantsReaction).ToArray();
-        await using var command = connection.Sql("""
+        await using var command = connection.Sql($"""
             with conv as (select id, customer_id from conversations where id = $1 and merged_into is null),
             cust as (select id, merged_into from customers where id = (select customer_id from conv) for share),
             ins as (
@@ -181,14 +208,15 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
                 where cust.merged_into is null
                 order by t.n
                 on conflict (dedupe_key) do nothing
-                returning id, type),
-            r as (insert into pending_reactions (event_id, created_at) select id, $2 from ins where type = any($9))
+                returning id, customer_id, conversation_id, type, occurred_at),
+            wanted as (select * from ins where type = any($9)),
+            r as ({WorkStore.EventWorkSql("wanted", "$2", "$10")})
             select (select count(*) from cust where merged_into is null)::int, (select count(*) from ins)::int
             """, conversationId, now,
             events.Select(e => e.Type).ToArray(), events.Select(e => e.Direction).ToArray(), Texts(events.Select(e => e.Text)),
             Texts(events.Select(e => e.ProviderId)), events.Select(e => e.DedupeKey).ToArray(),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb, Value = events.Select(e => e.Data.ToJsonString()).ToArray() },
-            wanted);
+            wanted, Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return reader.GetInt32(0) == 0 ? null : reader.GetInt32(1);
@@ -362,6 +390,7 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
     {
         if (call.ConnectedAt is not null) return CallOutcomes.Connected;
         if (call.Direction == StartedDirectionCallback) return CallOutcomes.CallbackUnanswered;
+        if (call.Direction == StartedDirectionOutbound) return CallOutcomes.OutboundUnanswered;
         if (call.VoicemailQueue is not null) return CallOutcomes.Voicemail;
         await using var callback = connection.Sql(
             "select 1 from voice_callbacks where conversation_id = $1 and state in ('waiting', 'placing')", call.ConversationId);

@@ -1,13 +1,16 @@
+using ContactCenter.Channels.Email;
 using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using ContactCenter.Core.Bot;
+using ContactCenter.Core.Desk;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Reports;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
+using ContactCenter.Server.Hosting.Checks;
 using ContactCenter.Server.Pages;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -35,6 +38,7 @@ public static class ContactCenterHosting
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterReports(builder.Configuration);
+        services.AddContactCenterDesk(builder.Configuration);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
@@ -43,8 +47,13 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
+        services.AddEmailChannel(builder.Configuration);
+        services.AddContactCenterIntegrations(builder.Configuration);
+        services.AddContactCenterTelemetry(builder.Configuration);
+        services.AddContactCenterStartupChecks();
 
         services.AddProblemDetails();
+        services.AddRequestHardening();
         services.AddRateLimiter(limiter =>
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
@@ -77,9 +86,14 @@ public static class ContactCenterHosting
     /// <summary>Migrations first (a failing one stops start-up), then the middleware pipeline.</summary>
     public static async Task UseContactCenterAsync(this WebApplication app)
     {
+        // Configuration first: a service that cannot work says why before it touches the database.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         await app.MigrateDatabaseAsync();
+        app.UseWebhookRejectionCounter();
         app.UseExceptionHandler();
+        app.MapPrometheusMetrics();
         app.UseStatusCodePages();
+        app.UseRequestHardening();
         app.UseContactCenterPages();
         app.UseRateLimiter();
         app.UseAuthentication();

@@ -1,4 +1,7 @@
 using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using ContactCenter.Core;
 using ContactCenter.Core.Customers;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
@@ -16,7 +19,9 @@ internal sealed partial class ErrorHandler(IProblemDetailsService problems, ILog
         var (status, title, detail) = exception switch
         {
             InvalidAddressException e => (400, "Invalid address", e.Message),
+            BadHttpRequestException { InnerException: JsonException json } e => (e.StatusCode, "Bad request", $"{e.Message} {json.Message}"),
             BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message),
+            _ when BadInput(exception) is { } reason => (400, "Bad request", reason),
             _ when IsStoreUnavailable(exception) => (503, "Service unavailable", "The database cannot be reached; try again shortly."),
             _ => (500, "Internal error", "The request failed; the error was logged."),
         };
@@ -39,6 +44,25 @@ internal sealed partial class ErrorHandler(IProblemDetailsService problems, ILog
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
+
+    /// <summary>
+    /// "The input is bad", whichever layer noticed: the domain, a parser, a decoder, or PostgreSQL refusing a value
+    /// (the transaction rolled back, so nothing is half-stored). Null when the exception is not about the input.
+    /// </summary>
+    private static string? BadInput(Exception exception) => exception switch
+    {
+        BadInputException e => e.Message,
+        JsonException e => $"The body is not valid JSON for this request: {e.Message}",
+        DecoderFallbackException => "The body is not valid text in its charset.",
+        InvalidDataException e => $"The body is malformed: {e.Message}", // form limits, compressed bodies
+        // A multipart body that ends early or lies about its boundary (ReadFormAsync); other I/O errors stay 500.
+        IOException { Source: "Microsoft.AspNetCore.WebUtilities" } e => $"The body is malformed: {e.Message}",
+        FormatException e => $"A value has the wrong format: {e.Message}",
+        PostgresException { SqlState: "22021" or "22P05" } => "A value contains a character that cannot be stored (such as U+0000).",
+        PostgresException { SqlState: "22003" or "22008" or "22007" or "22P02" } => "A value is out of range or not of the expected kind.",
+        PostgresException { SqlState: "54000" } => "A value is too large to be stored.",
+        _ => null,
+    };
 
     private static bool IsStoreUnavailable(Exception exception) => exception switch
     {

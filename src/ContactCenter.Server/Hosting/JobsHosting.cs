@@ -8,6 +8,7 @@ namespace ContactCenter.Server.Hosting;
 
 public sealed class JobsOptions
 {
+    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
     public int WorkerCount { get; set; } = Math.Min(20, Environment.ProcessorCount * 5);
     /// <summary>Off for tools and tests that only need to enqueue.</summary>
     public bool RunServer { get; set; } = true;

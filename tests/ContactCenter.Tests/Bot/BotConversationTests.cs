@@ -78,7 +78,10 @@ public class BotConversationTests(BotFixture fx) : IClassFixture<BotFixture>, IA
 
         // The reaction itself delivered again (a crash after the reply, before its row was deleted).
         var received = await fx.ScalarAsync("select id from timeline_events where conversation_id = $1 and type = 'message.received'", id);
-        await fx.ScalarAsync("insert into pending_reactions (event_id, created_at) values ($1, now()) returning event_id", received);
+        await fx.ScalarAsync("""
+            insert into work_items (kind, ordering_key, order_at, due_at, conversation_id, event_id, created_at)
+            values ('event', $2::text, now(), now(), $2, $1, now()) returning event_id
+            """, received, id);
         await fx.SettledAsync();
 
         Assert.Single(await fx.App.EventsAsync(id, "bot.reply"));

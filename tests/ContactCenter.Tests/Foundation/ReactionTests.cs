@@ -3,6 +3,7 @@ using ContactCenter.Core.Channels;
 using ContactCenter.Core.Reactions;
 using ContactCenter.Core.Storage;
 using ContactCenter.Core.Timeline;
+using ContactCenter.Core.Work;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ContactCenter.Tests.Foundation;
@@ -26,7 +27,7 @@ public sealed class RecordingReaction : ITimelineReaction
 public sealed class ReactionFixture : AppFixture
 {
     public RecordingReaction Reaction { get; } = new();
-    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ITimelineReaction>(Reaction);
+    protected override void ConfigureServices(IServiceCollection services) => services.AddTimelineReaction(Reaction);
 }
 
 public class ReactionTests(ReactionFixture fx) : IClassFixture<ReactionFixture>, IAsyncLifetime
@@ -42,7 +43,7 @@ public class ReactionTests(ReactionFixture fx) : IClassFixture<ReactionFixture>,
     private async Task<long> PendingAsync()
     {
         await using var connection = await fx.Db.OpenConnectionAsync();
-        return (long)(await connection.Sql("select count(*) from pending_reactions").ExecuteScalarAsync())!;
+        return (long)(await connection.Sql("select count(*) from work_items").ExecuteScalarAsync())!;
     }
 
     [Fact]
@@ -54,7 +55,8 @@ public class ReactionTests(ReactionFixture fx) : IClassFixture<ReactionFixture>,
         // A duplicate delivery creates no new reaction work.
         await fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, "+14155550100", "r-0"));
 
-        await TestSupport.EventuallyAsync(async () => await PendingAsync() == 0 && fx.Reaction.Seen.Count >= 5, "all reactions ran");
+        await fx.App.Service<WorkPipeline>().WaitForIdleAsync();
+        Assert.Equal(0, await PendingAsync());
         Assert.Equal(ids.Order(), fx.Reaction.Seen.Order());
     }
 
@@ -70,7 +72,7 @@ public class ReactionTests(ReactionFixture fx) : IClassFixture<ReactionFixture>,
     public async Task EventsNoReactionWantsCreateNoWork()
     {
         var inbound = await fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, "+14155550100", "n-1"));
-        await TestSupport.EventuallyAsync(async () => await PendingAsync() == 0, "the message reaction ran");
+        await fx.App.Service<WorkPipeline>().WaitForIdleAsync();
         await fx.App.Agent().PostJsonAsync($"/api/conversations/{inbound.ConversationId}/notes", new { text = "quiet" }, System.Net.HttpStatusCode.Created);
         Assert.Equal(0, await PendingAsync());
         Assert.Single(fx.Reaction.Seen);

@@ -32,7 +32,8 @@ public sealed class ContactCenterApp(
         {
             ["ConnectionStrings:ContactCenter"] = ConnectionString,
             ["Jobs:WorkerCount"] = "4",
-            ["Reactions:PollInterval"] = "00:00:01",
+            ["Work:PollInterval"] = "00:00:01",
+            ["Work:RetryBaseDelay"] = "00:00:00.200",
             ["Outbox:RetryBaseDelay"] = "00:00:00.200",
             // New conversations stay as the inbox wrote them; routing tests turn queueing on in their fixture.
             ["Routing:AutoQueue"] = "false",

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Work;
 using ContactCenter.Tests.Foundation;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -105,7 +106,7 @@ public static class RoutingKit
             $"select id, type, recorded_at, data::text from timeline_events where conversation_id = '{id}' order by id",
             $"select id, kind, started_by, started_at, warn_at, due_at, next_check_at, lease_until, stopped_at, stop_reason, warned_at, breached_at from response_clocks where conversation_id = '{id}'",
             $"select status, queue, assignee, priority from conversations where id = '{id}'",
-            "select event_id, attempts, claimed_until, last_error from pending_reactions",
+            "select id, kind, ordering_key, status, attempts, due_at, lease_until, last_error from work_items",
         })
         {
             await using var command = connection.Sql(sql);
@@ -120,13 +121,6 @@ public static class RoutingKit
 
     public static string? Assignee(this JsonNode conversation) => conversation["assignee"]?.GetValue<string>();
 
-    /// <summary>Everything routing and the reactions still have to do is done.</summary>
-    public static async Task SettledAsync(this AppFixture fx)
-    {
-        await TestSupport.EventuallyAsync(async () =>
-        {
-            await using var connection = await fx.Db.OpenConnectionAsync();
-            return (long)(await connection.Sql("select count(*) from pending_reactions").ExecuteScalarAsync())! == 0;
-        }, "reactions ran");
-    }
+    /// <summary>Everything the work pipeline had due is done, follow-ups included.</summary>
+    public static Task SettledAsync(this AppFixture fx) => fx.App.Service<WorkPipeline>().WaitForIdleAsync();
 }

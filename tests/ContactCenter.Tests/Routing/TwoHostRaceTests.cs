@@ -60,7 +60,7 @@ public class TwoHostRaceTests(TwoHostsFixture fx) : IClassFixture<TwoHostsFixtur
             async (i, _) => await hosts[(i + 1) % 2].SetStatusAsync($"race-{i:00}", "available"));
         await Task.WhenAll(arrivals, logins);
 
-        // Agents resolve what they get, through either host, until every conversation was served.
+        // A supervisor resolves what the agents get (any agent but the owner is refused), through either host, until every conversation was served.
         var resolved = 0;
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (resolved < Conversations && DateTime.UtcNow < deadline)
@@ -75,7 +75,7 @@ public class TwoHostRaceTests(TwoHostsFixture fx) : IClassFixture<TwoHostsFixtur
             await Parallel.ForEachAsync(assigned, new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (id, _) =>
             {
                 var host = hosts[Random.Shared.Next(2)];
-                await host.Agent().PostJsonAsync($"/api/conversations/{id}/resolve", new { }, HttpStatusCode.OK);
+                await host.Supervisor().PostJsonAsync($"/api/conversations/{id}/resolve", new { }, HttpStatusCode.OK);
                 Interlocked.Increment(ref resolved);
             });
         }

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ContactCenter.Core.Storage;
+
+/// <summary>
+/// The one <c>LISTEN</c> connection of an instance: the work pipeline, routing and the live feed subscribe to
+/// their channels here instead of each holding a connection. Callbacks run on the notification thread and
+/// must only signal (write to a channel, release a semaphore). After a reconnect every subscriber's
+/// <c>reconnected</c> callback runs: notifications may have been missed while no connection listened.
+/// </summary>
+public sealed partial class PostgresListener(NpgsqlDataSource db, ILogger<PostgresListener> log) : BackgroundService
+{
+    private sealed record Subscription(string Channel, Action<string> Notified, Action? Reconnected);
+
+    private readonly ConcurrentDictionary<Guid, Subscription> _subscriptions = new();
+    private readonly SemaphoreSlim _channelsChanged = new(0);
+
+    public IDisposable Subscribe(string channel, Action<string> notified, Action? reconnected = null)
+    {
+        var id = Guid.NewGuid();
+        _subscriptions[id] = new Subscription(channel, notified, reconnected);
+        _channelsChanged.Release();
+        return new Unsubscriber(() => _subscriptions.TryRemove(id, out _));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    foreach (var s in _subscriptions.Values)
+                        if (s.Channel == e.Channel) s.Notified(e.Payload);
+                };
+                var listening = new HashSet<string>(StringComparer.Ordinal);
+                await ListenToNewChannelsAsync(connection, listening, stoppingToken);
+                foreach (var s in _subscriptions.Values) s.Reconnected?.Invoke();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    // A bounded wait: between waits (one command at a time per connection) late subscribers get their LISTEN.
+                    await connection.WaitAsync(1000, stoppingToken);
+                    if (_channelsChanged.CurrentCount > 0)
+                    {
+                        while (_channelsChanged.CurrentCount > 0) await _channelsChanged.WaitAsync(stoppingToken);
+                        await ListenToNewChannelsAsync(connection, listening, stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                LogListenFailed(e);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private async Task ListenToNewChannelsAsync(NpgsqlConnection connection, HashSet<string> listening, CancellationToken ct)
+    {
+        foreach (var channel in _subscriptions.Values.Select(s => s.Channel).Distinct().Where(c => !listening.Contains(c)).ToList())
+        {
+            await connection.Sql($"listen {channel}").ExecuteNonQueryAsync(ct);
+            listening.Add(channel);
+        }
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The PostgreSQL listener lost its connection; reconnecting (polling covers the gap)")]
+    private partial void LogListenFailed(Exception e);
+}

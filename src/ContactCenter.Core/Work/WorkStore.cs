@@ -1,0 +1,190 @@
+using System.Text.Json.Nodes;
+using ContactCenter.Core.Storage;
+using ContactCenter.Core.Telemetry;
+using ContactCenter.Core.Timeline;
+using Npgsql;
+
+namespace ContactCenter.Core.Work;
+
+/// <summary>
+/// The one writer of <c>work_items</c>. Claims take the head item of each ordering key only (no earlier item
+/// of the key pending, none running), with <c>FOR UPDATE SKIP LOCKED</c>, so any number of workers in any
+/// number of instances never run two items of one key at once, nor a later one before an earlier one.
+/// </summary>
+public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
+{
+    private const string Columns = "id, kind, ordering_key, attempts, conversation_id, event_id, payload::text, due_at, trace_parent";
+
+    /// <summary>
+    /// SQL that adds the <c>event</c> work of the timeline rows in <paramref name="source"/> (a CTE returning
+    /// id, customer_id, conversation_id, type, occurred_at), for statements that insert events in one round trip.
+    /// One conversation's events are one key; an event without a conversation is keyed by its customer.
+    /// <paramref name="traceParent"/> is the SQL of the writer's W3C traceparent (the work continues its trace).
+    /// </summary>
+    public static string EventWorkSql(string source, string now, string traceParent = "null") => $"""
+        insert into work_items (kind, ordering_key, order_at, due_at, conversation_id, event_id, queue_barrier, created_at, trace_parent)
+        select '{EventWork.Kind}', coalesce(s.conversation_id::text, 'customer:' || s.customer_id::text), {now}, {now},
+               s.conversation_id, s.id,
+               case when s.type = '{TimelineEventTypes.MessageReceived}' and s.conversation_id is not null then s.occurred_at end, {now},
+               {traceParent}
+        from {source} s order by s.id
+        """;
+
+    /// <summary>Adds work inside the caller's transaction (it becomes visible, and wakes workers, on commit).</summary>
+    public async Task AddAsync(NpgsqlConnection connection, IReadOnlyCollection<NewWork> work, CancellationToken ct)
+    {
+        if (work.Count == 0) return;
+        var now = clock.GetUtcNow();
+        await using var command = connection.SqlNamed("""
+            insert into work_items (kind, ordering_key, order_at, due_at, conversation_id, payload, created_at, trace_parent)
+            select w.kind, w.ordering_key, greatest(w.due_at, @now), greatest(w.due_at, @now), w.conversation_id, w.payload, @now, @trace
+            from unnest(@kinds::text[], @keys::text[], @due::timestamptz[], @conversations::uuid[], @payloads::jsonb[])
+                 with ordinality as w(kind, ordering_key, due_at, conversation_id, payload, n)
+            order by w.n
+            """,
+            ("now", now),
+            ("trace", Db.Text(ContactCenterTelemetry.CurrentTraceParent())),
+            ("kinds", work.Select(w => w.Kind).ToArray()),
+            ("keys", work.Select(w => w.OrderingKey).ToArray()),
+            ("due", work.Select(w => (w.DueAt ?? now).UtcDateTime).ToArray()),
+            ("conversations", work.Select(w => w.ConversationId).ToArray()),
+            ("payloads", work.Select(w => (w.Payload ?? new JsonObject()).ToJsonString()).ToArray()));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task AddAsync(IReadOnlyCollection<NewWork> work, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await AddAsync(connection, work, ct);
+    }
+
+    /// <summary>Claims up to <paramref name="limit"/> due head items for <paramref name="owner"/>.</summary>
+    public async Task<List<WorkItem>> ClaimAsync(string owner, int limit, TimeSpan lease, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.SqlNamed($"""
+            update work_items w set status = 'running', attempts = w.attempts + 1, lease_owner = @owner, lease_until = @lease
+            where w.id in (
+                select c.id from work_items c
+                where c.status = 'pending' and c.due_at <= @now
+                  and not exists (
+                      select 1 from work_items e
+                      where e.ordering_key = c.ordering_key and e.status <> 'parked' and e.id <> c.id
+                        and (e.status = 'running' or (e.order_at, e.id) < (c.order_at, c.id)))
+                order by c.due_at, c.id
+                limit @limit
+                for update skip locked)
+            returning {Columns}
+            """, ("owner", owner), ("lease", now + lease), ("now", now), ("limit", limit));
+        var items = new List<WorkItem>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) items.Add(Read(reader));
+        // Two items of one key can only come back together if both were heads at once: never (see the not exists).
+        return items;
+    }
+
+    /// <summary>Keeps this instance's running items its own; a dead instance's leases run out in seconds.</summary>
+    public async Task RenewLeasesAsync(string owner, TimeSpan lease, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.Sql("update work_items set lease_until = $2 where status = 'running' and lease_owner = $1",
+            owner, clock.GetUtcNow() + lease).ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Running items whose owner stopped renewing (a crash, kill -9) become pending again.</summary>
+    public async Task<int> ReclaimExpiredAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.Sql("""
+            update work_items set status = 'pending', lease_owner = null, lease_until = null
+            where status = 'running' and lease_until < $1
+            """, clock.GetUtcNow()).ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Done: the row goes and the follow-ups come, in one transaction; false (nothing written) when the lease was
+    /// lost meanwhile and another run owns the item.
+    /// </summary>
+    public async Task<bool> CompleteAsync(WorkItem item, string owner, IReadOnlyList<NewWork> followUps, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var delete = connection.Sql(
+            "delete from work_items where id = $1 and lease_owner = $2 and status = 'running' returning queue_barrier is not null", item.Id, owner);
+        if (await delete.ExecuteScalarAsync(ct) is not bool heldQueue) return false;
+        await AddAsync(connection, followUps, ct);
+        // Assignment held back later conversations while this item might still queue one: let it look again.
+        if (heldQueue) await connection.Sql("select pg_notify('cc_routing', '')").ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>A failed run: tried again at <paramref name="retryAt"/>, or parked (kept, listed for admins).</summary>
+    public async Task FailAsync(WorkItem item, string owner, bool park, DateTimeOffset retryAt, string error, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.SqlNamed("""
+            update work_items set status = @status, due_at = @retryAt, lease_owner = null, lease_until = null, last_error = @error
+            where id = @id and lease_owner = @owner
+            """, ("status", park ? WorkStatus.Parked : WorkStatus.Pending), ("retryAt", retryAt), ("error", error),
+            ("id", item.Id), ("owner", owner)).ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>An item interrupted by shutdown goes back as it was, for any instance to take.</summary>
+    public async Task ReleaseAsync(WorkItem item, string owner, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.Sql("""
+            update work_items set status = 'pending', attempts = greatest(attempts - 1, 0), lease_owner = null, lease_until = null
+            where id = $1 and lease_owner = $2
+            """, item.Id, owner).ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>When the earliest pending item is due (null: none).</summary>
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.Sql("select min(due_at) from work_items where status = 'pending'").ExecuteScalarAsync(ct) is DateTime at
+            ? new DateTimeOffset(at, TimeSpan.Zero)
+            : null;
+    }
+
+    /// <summary>No item running and none due: everything that was due is done, follow-ups included.</summary>
+    public async Task<bool> IsIdleAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.Sql("""
+            select not exists (select 1 from work_items where status = 'running')
+               and not exists (select 1 from work_items where status = 'pending' and due_at <= $1)
+            """, clock.GetUtcNow()).ExecuteScalarAsync(ct) is true;
+    }
+
+    public async Task<List<WorkListing>> ListAsync(string? status, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql("""
+            select id, kind, ordering_key, status, attempts, conversation_id, event_id, due_at, created_at, last_error
+            from work_items where $1::text is null or status = $1 order by id limit $2
+            """, Db.Text(status), limit);
+        var list = new List<WorkListing>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(new WorkListing(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+                reader.Nullable<Guid?>(5), reader.Nullable<long?>(6), reader.Instant(7), reader.Instant(8), reader.Nullable<string>(9)));
+        return list;
+    }
+
+    /// <summary>An admin sends a parked item back (attempts start again). False when no such parked item.</summary>
+    public async Task<bool> RetryParkedAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.Sql("""
+            update work_items set status = 'pending', attempts = 0, due_at = $2, last_error = null where id = $1 and status = 'parked'
+            """, id, clock.GetUtcNow()).ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private static WorkItem Read(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.Nullable<Guid?>(4),
+        reader.Nullable<long?>(5), TimelineStore.ParseObject(reader.GetString(6)), reader.Instant(7), reader.Nullable<string>(8));
+}
