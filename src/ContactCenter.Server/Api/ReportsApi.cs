@@ -34,7 +34,7 @@ public static class ReportsApi
                 extensions: new Dictionary<string, object?> { ["errors"] = errors });
         var table = await query.RunAsync(conversations, experience, ct);
         if (WantsCsv(http.Request))
-            return TypedResults.File(Csv(table), "text/csv; charset=utf-8", $"{table.Report}-{query.Label(query.PeriodOf(query.Start))}.csv");
+            return TypedResults.File(Csv(table), "text/csv; charset=utf-8", $"{table.Report}-{TimeZoneInfo.ConvertTime(query.Start, query.Zone):yyyy-MM-dd}.csv");
         return TypedResults.Ok(Json(query, table));
     }
 

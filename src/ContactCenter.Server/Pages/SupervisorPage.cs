@@ -67,16 +67,19 @@ public static class SupervisorPage
     }
 
     private const string Html = """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>ContactCenter: queues</title>
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>ContactCenter: live console</title>
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <link rel="stylesheet" href="/assets/site.css"><link rel="stylesheet" href="/assets/supervisor.css"></head><body>
-        <span id="state" class="muted">connecting…</span><h1>Queues, agents and response targets</h1>
+        <header class="bar"><h1>Live console</h1><nav><a href="/reports">Reports</a></nav><span id="state" class="muted">connecting…</span></header>
+        <main>
+        <section id="alerts" aria-live="assertive" aria-label="breach alerts"></section>
         <h2>Queues</h2><table><thead><tr><th>Queue</th><th>Open</th><th>Waiting</th><th>Oldest wait</th><th>Next due</th>
-        <th>Agents available / busy / away / offline</th><th>Within target today</th><th>Breach alerts</th></tr></thead><tbody id="queues"></tbody></table>
+        <th>Agents available / busy / away / offline</th><th>Within target today</th><th>Breaches today</th>
+        <th>Forecast: expected wait</th><th>Agents needed / available</th></tr></thead><tbody id="queues"></tbody></table>
         <h2>Waiting conversations</h2><table><thead><tr><th>Queue</th><th>Conversation</th><th>Channel</th><th>Priority</th><th>Waiting</th>
-        <th>Target</th><th>Time left</th></tr></thead><tbody id="waiting"></tbody></table>
-        <h2>Agents</h2><table><thead><tr><th>Agent</th><th>Status</th><th>Load</th><th>Skills</th></tr></thead><tbody id="agents"></tbody></table>
+        <th>Target</th><th>Time left</th><th></th></tr></thead><tbody id="waiting"></tbody></table>
+        <h2>Agents</h2><table><thead><tr><th>Agent</th><th>Status</th><th>In status</th><th>Load</th><th>Skills</th><th></th></tr></thead><tbody id="agents"></tbody></table>
         <h2>Changes</h2><div id="log" class="muted"></div>
-        <script src="/assets/common.js"></script><script src="/assets/supervisor.js"></script></body></html>
+        <script src="/assets/common.js"></script><script src="/assets/supervisor.js"></script></main></body></html>
         """;
 }

@@ -29,13 +29,15 @@ public sealed class ReportDayTests(AppFixture fx) : IClassFixture<AppFixture>, I
     public async Task InitializeAsync()
     {
         await fx.ResetAsync();
-        await BuildDayAsync(new ReportDay(fx.Db));
+        await BuildDayAsync(fx);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task BuildDayAsync(ReportDay d)
+    /// <summary>Writes the day described above into the fixture's (empty) database.</summary>
+    internal static async Task BuildDayAsync(AppFixture fx)
     {
+        var d = new ReportDay(fx.Db);
         await CreateQueueAsync(fx.App);
         var five = TimeSpan.FromMinutes(5);
         var day = TimeSpan.FromHours(24);

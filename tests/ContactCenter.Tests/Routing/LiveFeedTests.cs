@@ -29,7 +29,7 @@ public class LiveFeedTests(TwoHostsFixture fx) : IClassFixture<TwoHostsFixture>,
         Assert.Equal("/supervisor", login.Headers.Location?.OriginalString);
         var page = await browser.GetStringAsync("/supervisor");
         Assert.Contains("<script src=\"/assets/supervisor.js\">", page);
-        Assert.Contains("new EventSource(\"/api/live\")", await browser.GetStringAsync("/assets/supervisor.js"));
+        Assert.Contains("cc.live(\"/api/live\"", await browser.GetStringAsync("/assets/supervisor.js"));
         await (await fx.App.Agent().GetAsync("/api/live")).ProblemAsync(HttpStatusCode.Forbidden);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -1,39 +1,103 @@
-// The supervisor's live view (/supervisor): a snapshot from /api/live, then a reload shortly after each change.
+// The live console (/supervisor): a snapshot from /api/live, then a reload shortly after each change; clocks tick
+// in the page between updates. Everything is rendered as text (cc.el), never as HTML.
 "use strict";
-let queues = [], agents = [], loadedAt = Date.now(), reload = null;
-const esc = s => String(s ?? "").replace(/[&<>"]/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;"}[c]));
-const secs = s => s == null ? "" : (s < 0 ? "-" : "") + (Math.abs(s) >= 60 ? Math.floor(Math.abs(s) / 60) + "m " : "") + Math.floor(Math.abs(s) % 60) + "s";
-function render() {
-  const gone = (Date.now() - loadedAt) / 1000;
-  document.getElementById("queues").innerHTML = queues.map(q => {
-    const next = q.conversations.map(c => c.target && c.target.remainingSeconds).filter(x => x != null);
-    const left = next.length ? Math.min(...next) - (q.open ? gone : 0) : null;
-    const share = q.today.withinTargetShare == null ? "–" : Math.round(q.today.withinTargetShare * 100) + " %";
-    return `<tr><td>${esc(q.name)}</td><td>${q.open ? "yes" : "closed"}</td><td>${q.waiting}</td>
-      <td>${secs(q.oldestWaitSeconds == null ? null : q.oldestWaitSeconds + gone)}</td><td class="${left < 0 ? "late" : ""}">${secs(left)}</td>
-      <td>${q.agents.available} / ${q.agents.busy} / ${q.agents.away} / ${q.agents.offline}</td><td>${share}</td>
-      <td class="${q.alerts.length ? "late" : ""}">${q.alerts.length}</td></tr>`; }).join("");
-  document.getElementById("waiting").innerHTML = queues.flatMap(q => q.conversations.map(c => {
-    const left = c.target && c.target.remainingSeconds != null ? c.target.remainingSeconds - (c.target.paused ? 0 : gone) : null;
-    const cls = left != null && left < 0 ? "late" : c.target && c.target.warned ? "warn" : "";
-    return `<tr><td>${esc(q.name)}</td><td>${esc(c.conversationId)}</td><td>${esc(c.channel)}</td><td>${c.priority}</td>
-      <td>${secs(c.waitSeconds + gone)}</td><td>${esc(c.target && c.target.kind)}</td>
-      <td class="${cls}">${c.target && c.target.paused ? "paused, " : ""}${secs(left)}</td></tr>`; })).join("");
-  document.getElementById("agents").innerHTML = agents.map(a => `<tr><td>${esc(a.name)} <span class="muted">${esc(a.id)}</span></td>
-    <td>${esc(a.status)}</td><td>${Object.keys(a.capacity).map(b => `${b} ${a.load[b] ?? 0}/${a.capacity[b]}`).join(", ")}</td>
-    <td>${Object.entries(a.skills).map(([k, v]) => `${esc(k)} ${v}`).join(", ")}</td></tr>`).join("");
-}
-async function load() {
-  const [q, a] = await Promise.all([fetch("/api/queues?limit=20"), fetch("/api/agents")]);
-  if (q.ok && a.ok) { queues = await q.json(); agents = await a.json(); loadedAt = Date.now(); render(); }
-}
-const source = new EventSource("/api/live");
-source.addEventListener("snapshot", e => { const s = JSON.parse(e.data); queues = s.queues; agents = s.agents; loadedAt = Date.now(); render(); });
-source.addEventListener("change", e => {
-  const c = JSON.parse(e.data), log = document.getElementById("log");
-  log.insertAdjacentHTML("afterbegin", `<div class="${c.type === "sla.breached" ? "late" : ""}">${new Date().toLocaleTimeString()} ${esc(c.type)} ${esc(c.queue)} ${esc(c.conversationId || c.agentId)}</div>`);
-  clearTimeout(reload); reload = setTimeout(load, 250);
-});
-source.onopen = () => document.getElementById("state").textContent = "live";
-source.onerror = () => document.getElementById("state").textContent = "reconnecting…";
-setInterval(render, 1000);
+(() => {
+  let queues = [], agents = [], forecasts = {}, loadedAt = Date.now(), reload = null;
+  const $ = id => document.getElementById(id);
+  const el = cc.el;
+  const secs = s => s == null ? "" : (s < 0 ? "-" : "") + cc.duration(Math.abs(s));
+  // Acknowledged alerts are this supervisor's own: kept in the browser, keyed by conversation, kind and breach time.
+  const acked = new Set(JSON.parse(localStorage.getItem("cc.acked") || "[]"));
+  const alertKey = a => `${a.conversationId}|${a.kind}|${a.breachedAt}`;
+
+  function acknowledge(a) {
+    acked.add(alertKey(a));
+    localStorage.setItem("cc.acked", JSON.stringify([...acked].slice(-500)));
+    render();
+  }
+
+  async function act(path, body) {
+    try { await cc.api(path, { method: "POST", body }); }
+    catch (e) { log(`${path}: ${e.message}`, true); }
+  }
+
+  // Raise priority re-enters the same queue with a higher priority; assign and transfer ask for the target.
+  function actions(q, c) {
+    const path = `/api/conversations/${c.conversationId}`;
+    const button = (label, run) => el("button", { type: "button", onclick: e => { e.stopPropagation(); run(); } }, label);
+    return [
+      button("Raise priority", () => act(`${path}/enqueue`, { queue: q.name, priority: c.priority + 10, reason: "raised by a supervisor" })),
+      button("Assign…", () => { const id = prompt("Assign to agent (id)"); if (id) act(`${path}/assign`, { agentId: id.trim() }); }),
+      button("Transfer…", () => { const to = prompt("Transfer to queue"); if (to) act(`${path}/transfer`, { queue: to.trim(), reason: "moved by a supervisor" }); }),
+    ];
+  }
+
+  function log(text, late) {
+    $("log").prepend(el("div", { class: late ? "late" : null }, `${new Date().toLocaleTimeString()} ${text}`));
+  }
+
+  function render() {
+    const gone = (Date.now() - loadedAt) / 1000;
+    const alerts = queues.flatMap(q => q.alerts.map(a => ({ ...a, queue: q.name }))).filter(a => !acked.has(alertKey(a)));
+    $("alerts").replaceChildren(...alerts.map(a => el("div", { class: "alert", dataset: { conversation: a.conversationId } },
+      el("span", null, `Breach: ${a.kind.replace("_", " ")} in ${a.queue}`),
+      el("span", null, `conversation ${a.conversationId}`),
+      el("span", null, `${secs((Date.now() - Date.parse(a.breachedAt)) / 1000)} ago`),
+      el("button", { type: "button", onclick: () => acknowledge(a) }, "Acknowledge"))));
+
+    $("queues").replaceChildren(...queues.map(q => {
+      const next = q.conversations.map(c => c.target && c.target.remainingSeconds).filter(x => x != null);
+      const left = next.length ? Math.min(...next) - (q.open ? gone : 0) : null;
+      const share = q.today.withinTargetShare == null ? "–" : Math.round(q.today.withinTargetShare * 100) + " %";
+      const f = forecasts[q.name];
+      return el("tr", { dataset: { queue: q.name } },
+        el("td", null, q.name), el("td", null, q.open ? "yes" : "closed"), el("td", null, String(q.waiting)),
+        el("td", null, secs(q.oldestWaitSeconds == null ? null : q.oldestWaitSeconds + gone)),
+        el("td", { class: left < 0 ? "late" : null }, secs(left)),
+        el("td", null, `${q.agents.available} / ${q.agents.busy} / ${q.agents.away} / ${q.agents.offline}`),
+        el("td", null, share), el("td", { class: q.today.breached ? "late" : null }, String(q.today.breached)),
+        el("td", { class: "forecast-wait" }, f ? (f.expectedWaitSeconds == null ? "unbounded" : secs(f.expectedWaitSeconds)) : ""),
+        el("td", { class: "forecast-agents" }, f ? `${f.agentsNeeded ?? "?"} / ${f.agentsAvailable}` : ""));
+    }));
+
+    $("waiting").replaceChildren(...queues.flatMap(q => q.conversations.map(c => {
+      const left = c.target && c.target.remainingSeconds != null ? c.target.remainingSeconds - (c.target.paused ? 0 : gone) : null;
+      const cls = left != null && left < 0 ? "late" : c.target && c.target.warned ? "warn" : null;
+      return el("tr", { class: "clickable", title: "open the timeline", onclick: () => location.assign(`/desk#${c.conversationId}`) },
+        el("td", null, q.name), el("td", null, c.conversationId), el("td", null, c.channel), el("td", null, String(c.priority)),
+        el("td", null, secs(c.waitSeconds + gone)), el("td", null, c.target ? c.target.kind : ""),
+        el("td", { class: cls }, `${c.target && c.target.paused ? "paused, " : ""}${secs(left)}`),
+        el("td", null, ...actions(q, c)));
+    })));
+
+    $("agents").replaceChildren(...agents.map(a => el("tr", { dataset: { agent: a.id } },
+      el("td", null, a.name, " ", el("span", { class: "muted" }, a.id)), el("td", { class: "status" }, a.status),
+      el("td", null, secs((Date.now() - Date.parse(a.statusChangedAt)) / 1000)),
+      el("td", null, Object.keys(a.capacity).map(b => `${b} ${a.load[b] ?? 0}/${a.capacity[b]}`).join(", ")),
+      el("td", null, Object.entries(a.skills).map(([k, v]) => `${k} ${v}`).join(", ")),
+      el("td", null, ...["away", "offline"].filter(s => s !== a.status).map(s =>
+        el("button", { type: "button", onclick: () => act(`/api/agents/${encodeURIComponent(a.id)}/status`, { status: s }).then(load) }, `Set ${s}`))))));
+  }
+
+  async function loadForecasts() {
+    try { forecasts = Object.fromEntries((await cc.api("/api/forecasts")).map(f => [f.queue, f])); render(); }
+    catch (e) { log(`forecast: ${e.message}`, true); }
+  }
+
+  async function load() {
+    const [q, a] = await Promise.all([cc.api("/api/queues?limit=20"), cc.api("/api/agents")]);
+    queues = q; agents = a; loadedAt = Date.now(); render();
+    loadForecasts();
+  }
+
+  cc.live("/api/live", {
+    snapshot: s => { queues = s.queues; agents = s.agents; loadedAt = Date.now(); render(); loadForecasts(); },
+    change: c => {
+      log(`${c.type} ${c.queue ?? ""} ${c.conversationId || c.agentId || ""}`, c.type === "sla.breached");
+      clearTimeout(reload); reload = setTimeout(load, 250);
+    },
+  }, state => $("state").textContent = state);
+  setInterval(render, 1000);
+  // The forecast's window slides with time, not only with changes.
+  setInterval(loadForecasts, 30000);
+})();
