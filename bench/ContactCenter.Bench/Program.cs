@@ -48,6 +48,9 @@ switch (scenario)
                     TimeSpan.FromSeconds(Option("--measure", 60)));
         break;
     }
+    case "twiml":
+        TwimlWriterScenario.Run(Option("--turns", 20000));
+        break;
     case "voice":
         await VoiceScenario.RunAsync(database, Option("--calls", 600), Option("--concurrency", 200), Option("--think", 0));
         break;
@@ -66,8 +69,22 @@ switch (scenario)
     case "crash":
         await PipelineScenario.RunCrashAsync(database, Option("--events", 3000), Option("--customers", 300), Option("--concurrency", 16));
         break;
+    case "integrations":
+        // --events N fanned out to --subscribers S; a --recipients R notification batch at each --rate for --window s.
+        if (!args.Contains("--no-webhooks")) await IntegrationsScenario.RunAsync(database, Option("--events", 10000), Option("--subscribers", 5));
+        foreach (var rate in args.Contains("--rate") ? [Option("--rate", 100)] : new[] { 50, 200 })
+            await IntegrationsScenario.BatchAsync(database, Option("--recipients", 10000), rate, Option("--window", 15));
+        break;
+    case "email":
+        await EmailScenario.RunAsync(database, Option("--messages", 10000), Option("--samples", 200));
+        break;
+    case "desk":
+        // --assigned N of the agent's, --waiting N in their queue, --desks N live, --rate messages/s, --seconds S, --memory-desks N.
+        await DeskScenario.RunAsync(database, Option("--assigned", 50), Option("--waiting", 10000), Option("--desks", 50), Option("--rate", 100),
+            Option("--seconds", 10), Option("--memory-desks", 500));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk");
         return 2;
 }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,10 +20,13 @@ public static partial class TwilioChannel
         services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section));
         // The client lives as long as the singleton sender: pooled connections are recycled instead of handlers,
         // so DNS changes are still seen. Its own logging is off: our log lines carry codes, never numbers.
+        services.AddTransient<TwilioApiHandler>();
         services.AddHttpClient<TwilioRestClient>()
+            .AddHttpMessageHandler<TwilioApiHandler>()
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
+        services.TryAddSingleton<ProviderMessageIds>();
         services.AddSingleton<TwilioMessagingSender>();
         services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<TwilioMessagingSender>());
         services.AddTwilioVoice(configuration);

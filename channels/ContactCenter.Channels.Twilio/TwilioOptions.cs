@@ -23,6 +23,11 @@ public sealed class TwilioOptions
     /// <summary>One REST call's limit; a call that takes longer counts as a temporary failure.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>An API key (SK…) that signs agents' voice access tokens; with <see cref="ApiKeySecret"/>.</summary>
+    public string? ApiKeySid { get; set; }
+    /// <summary>The API key's secret. A secret: never logged, never sent to a browser.</summary>
+    public string? ApiKeySecret { get; set; }
+
     public bool HasCredentials => !string.IsNullOrWhiteSpace(AccountSid) && !string.IsNullOrWhiteSpace(AuthToken);
 
     /// <summary>The public base URL without a trailing slash, or null when unset.</summary>

@@ -4,6 +4,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Http;
+using Twilio.Rest.Api.V2010.Account;
+using HttpClient = System.Net.Http.HttpClient;
+using SdkRestClient = Twilio.Clients.TwilioRestClient;
 
 namespace ContactCenter.Channels.Twilio;
 
@@ -31,78 +37,69 @@ public sealed record TwilioApiError(TwilioFailure Failure, int HttpStatus, int? 
                                  ?? (HttpStatus > 0 ? HttpStatus.ToString(System.Globalization.CultureInfo.InvariantCulture) : Failure.ToString().ToLowerInvariant());
 }
 
-/// <param name="Resource">The JSON Twilio answered on success (a Message, a Call …).</param>
-public sealed record TwilioApiResult(JsonObject? Resource, TwilioApiError? Error)
+/// <param name="Resource">The SDK's resource Twilio answered on success (a Message, a Call …).</param>
+public sealed record TwilioApiResult<T>(T? Resource, TwilioApiError? Error) where T : class
 {
     public bool Succeeded => Error is null;
 }
 
 /// <summary>
-/// Twilio's REST API over a typed HttpClient: HTTP Basic with AccountSid:AuthToken, form-encoded posts, errors
-/// parsed from Twilio's JSON, a per-call timeout. It retries nothing itself: the outbox decides what to retry.
+/// Twilio's REST API through the SDK's resources (<see cref="MessageResource"/>, <see cref="CallResource"/>) over the
+/// typed HttpClient, whose <see cref="TwilioApiHandler"/> sends the SDK's requests to <c>Twilio:ApiBaseUrl</c> with
+/// the per-call timeout and the caller's cancellation. The SDK's <see cref="ApiException"/> becomes a
+/// <see cref="TwilioApiError"/>. It retries nothing itself: the outbox and the jobs decide what to retry.
 /// </summary>
 public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<TwilioOptions> options, ILogger<TwilioRestClient> log)
 {
-    public const string ApiVersion = "2010-04-01";
-    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(5);
-
     /// <summary>POST …/Messages.json: sends an SMS, MMS or WhatsApp message.</summary>
-    public Task<TwilioApiResult> CreateMessageAsync(IEnumerable<KeyValuePair<string, string>> form, CancellationToken ct) =>
-        PostAsync("Messages.json", form, ct);
+    public Task<TwilioApiResult<MessageResource>> CreateMessageAsync(CreateMessageOptions message, CancellationToken ct) =>
+        CallAsync("Messages.json", client => MessageResource.CreateAsync(message, client), ct);
 
-    /// <summary>POST {ApiBaseUrl}/2010-04-01/Accounts/{AccountSid}/{resource}, e.g. "Calls.json" or "Calls/{CallSid}.json".</summary>
-    public async Task<TwilioApiResult> PostAsync(string resource, IEnumerable<KeyValuePair<string, string>> form, CancellationToken ct)
-    {
-        var settings = options.CurrentValue;
-        if (!settings.HasCredentials)
-            return Failed(new TwilioApiError(TwilioFailure.NotConfigured, 0, null, "Twilio:AccountSid and Twilio:AuthToken are not configured."));
+    /// <summary>POST …/Calls.json: places a call (callbacks, the TwiML of its answer at <c>Url</c>).</summary>
+    public Task<TwilioApiResult<CallResource>> CreateCallAsync(CreateCallOptions call, CancellationToken ct) =>
+        CallAsync("Calls.json", client => CallResource.CreateAsync(call, client), ct);
 
-        var url = $"{settings.ApiBaseUrl.TrimEnd('/')}/{ApiVersion}/Accounts/{Uri.EscapeDataString(settings.AccountSid!)}/{resource}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}")));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    /// <summary>POST …/Calls/{CallSid}.json: redirects a live call (its next TwiML from <c>Url</c>) or ends it.</summary>
+    public Task<TwilioApiResult<CallResource>> UpdateCallAsync(UpdateCallOptions call, CancellationToken ct) =>
+        CallAsync("Calls/{CallSid}.json", client => CallResource.UpdateAsync(call, client), ct);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(settings.RequestTimeout);
-        try
+    /// <summary>
+    /// GET a list, e.g. "Messages.json?To=…&amp;PageSize=50" (the query already escaped), as JSON: the look-ups before a
+    /// retry (<see cref="TwilioSentLookup"/>). Not through the SDK's <c>ReadAsync</c>: its page parser requires the
+    /// list's <c>uri</c>, which Twilio always sends, and fails on anything without it instead of saying so.
+    /// </summary>
+    public Task<TwilioApiResult<JsonObject>> GetAsync(string resourceAndQuery, CancellationToken ct) =>
+        CallAsync(resourceAndQuery.Split('?')[0], async _ =>
         {
-            using var response = await http.SendAsync(request, timeout.Token);
-            var body = await response.Content.ReadAsStringAsync(timeout.Token);
-            var json = TryParseObject(body);
-            var status = (int)response.StatusCode;
-            if (response.IsSuccessStatusCode)
+            var settings = options.CurrentValue;
+            using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get,
+                $"https://api.twilio.com/2010-04-01/Accounts/{Uri.EscapeDataString(settings.AccountSid!)}/{resourceAndQuery}");
+            request.Headers.Authorization = BasicAuthorization(settings);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            HttpResponseMessage response;
+            try
             {
-                LogAnswered(resource, status);
-                return new TwilioApiResult(json ?? new JsonObject(), null);
+                response = await http.SendAsync(request, ct);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                throw new ApiConnectionException("Connection Error: GET " + resourceAndQuery.Split('?')[0], e); // as the SDK's own calls
             }
 
-            var error = new TwilioApiError(
-                TwilioFailure.Http,
-                status,
-                json?["code"] is JsonValue code && code.TryGetValue<int>(out var c) ? c : null,
-                json?["message"] is JsonValue message && message.TryGetValue<string>(out var m) && m.Length > 0 ? m : $"HTTP {status} {response.ReasonPhrase}",
-                json?["more_info"] is JsonValue more && more.TryGetValue<string>(out var i) ? i : null,
-                RetryAfter(response));
-            return Failed(error, resource);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return Failed(new TwilioApiError(TwilioFailure.Timeout, 0, null,
-                $"Twilio did not answer within {settings.RequestTimeout.TotalSeconds:0.#} s."), resource);
-        }
-        catch (HttpRequestException e)
-        {
-            return Failed(new TwilioApiError(TwilioFailure.Transport, 0, null, $"Twilio could not be reached: {e.HttpRequestError}."), resource);
-        }
-    }
+            using var answered = response;
+            var body = await response.Content.ReadAsStringAsync(ct);
+            var json = TryParseObject(body);
+            if (response.IsSuccessStatusCode) return json ?? throw new ApiException($"Twilio answered {(int)response.StatusCode} without a JSON object.");
+            // As the SDK reports errors: Twilio's code and message, the status.
+            throw new ApiException(
+                json?["code"] is JsonValue code && code.TryGetValue<int>(out var c) ? c : 0,
+                (int)response.StatusCode,
+                json?["message"] is JsonValue message && message.TryGetValue<string>(out var m) && m.Length > 0 ? m : $"HTTP {(int)response.StatusCode}",
+                json?["more_info"] is JsonValue more && more.TryGetValue<string>(out var i) ? i : null);
+        }, ct);
 
-    private TwilioApiResult Failed(TwilioApiError error, string resource = "")
-    {
-        // Code and status only: Twilio's messages can quote phone numbers, which stay out of logs.
-        LogFailed(resource, error.Failure.ToString(), error.HttpStatus, error.Code ?? 0);
-        return new TwilioApiResult(null, error);
-    }
+    private static AuthenticationHeaderValue BasicAuthorization(TwilioOptions settings) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}")));
 
     private static JsonObject? TryParseObject(string body)
     {
@@ -117,12 +114,79 @@ public sealed partial class TwilioRestClient(HttpClient http, IOptionsMonitor<Tw
         }
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    /// <summary>
+    /// GET …/Recordings/{RecordingSid}.mp3 with the service's credentials, streamed (headers read, body not yet):
+    /// the caller streams it on and disposes it. Null when Twilio is not configured.
+    /// </summary>
+    public async Task<HttpResponseMessage?> FetchRecordingAsync(string recordingSid, CancellationToken ct)
     {
-        var header = response.Headers.RetryAfter;
-        var delay = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        if (delay is not { } d || d <= TimeSpan.Zero) return null;
-        return d > MaxRetryAfter ? MaxRetryAfter : d;
+        var settings = options.CurrentValue;
+        if (!settings.HasCredentials) return null;
+        // The handler sends it to Twilio:ApiBaseUrl like the SDK's own requests.
+        using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Get,
+            $"https://api.twilio.com/2010-04-01/Accounts/{Uri.EscapeDataString(settings.AccountSid!)}/Recordings/{Uri.EscapeDataString(recordingSid)}.mp3");
+        request.Headers.Authorization = BasicAuthorization(settings);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        LogAnswered("Recordings/{RecordingSid}.mp3", (int)response.StatusCode);
+        return response;
+    }
+
+    private async Task<TwilioApiResult<T>> CallAsync<T>(string resource, Func<ITwilioRestClient, Task<T>> call, CancellationToken ct) where T : class
+    {
+        var settings = options.CurrentValue;
+        if (!settings.HasCredentials)
+            return Failed<T>(new TwilioApiError(TwilioFailure.NotConfigured, 0, null, "Twilio:AccountSid and Twilio:AuthToken are not configured."));
+
+        var client = new SdkRestClient(settings.AccountSid, settings.AuthToken, httpClient: new SystemNetHttpClient(http));
+        // The SDK's methods take no token: the handler finds this call's token and timeout here, and leaves the status
+        // and Retry-After Twilio answered with (the SDK's exception keeps neither for a body that is not JSON).
+        var exchange = TwilioApiHandler.Begin(ct, settings.RequestTimeout);
+        try
+        {
+            var answer = await call(client);
+            LogAnswered(resource, exchange.Status);
+            return new TwilioApiResult<T>(answer, null);
+        }
+        catch (ApiException e) when (e.Status == 0 && exchange.Status is >= 200 and < 300)
+        {
+            return Failed<T>(new TwilioApiError(TwilioFailure.Http, exchange.Status, null, "Twilio answered with a body that is not a " + typeof(T).Name + "."), resource);
+        }
+        catch (ApiException e)
+        {
+            var status = e.Status != 0 ? e.Status : exchange.Status;
+            return Failed<T>(new TwilioApiError(
+                TwilioFailure.Http,
+                status,
+                e.Code != 0 ? e.Code : null,
+                e.Status != 0 && !string.IsNullOrEmpty(e.Message) ? e.Message : $"HTTP {status}",
+                e.MoreInfo,
+                exchange.RetryAfter), resource);
+        }
+        catch (ApiConnectionException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        catch (ApiConnectionException) when (exchange.TimedOut)
+        {
+            return Failed<T>(new TwilioApiError(TwilioFailure.Timeout, 0, null,
+                $"Twilio did not answer within {settings.RequestTimeout.TotalSeconds:0.#} s."), resource);
+        }
+        catch (ApiConnectionException e)
+        {
+            var reason = e.InnerException is HttpRequestException h ? h.HttpRequestError.ToString() : e.InnerException?.GetType().Name ?? "no answer";
+            return Failed<T>(new TwilioApiError(TwilioFailure.Transport, 0, null, $"Twilio could not be reached: {reason}."), resource);
+        }
+        finally
+        {
+            TwilioApiHandler.End();
+        }
+    }
+
+    private TwilioApiResult<T> Failed<T>(TwilioApiError error, string resource = "") where T : class
+    {
+        // Code and status only: Twilio's messages can quote phone numbers, which stay out of logs.
+        LogFailed(resource, error.Failure.ToString(), error.HttpStatus, error.Code ?? 0);
+        return new TwilioApiResult<T>(null, error);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Twilio {Resource} answered {Status}")]

@@ -27,6 +27,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<Inbox>();
         services.AddSingleton<Outbox>();
+        services.AddSingleton<ReplyRules>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddContactCenterWork(configuration);
         return services;

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Twilio.TwiML;
 
 namespace ContactCenter.Channels.Twilio.Messaging;
 
@@ -49,7 +50,7 @@ internal static partial class MessagingWebhooks
         var result = await inbox.ReceiveAsync(inbound, ct);
 
         LogReceived(logs.CreateLogger(LogCategory), inbound.Channel.ToName(), inbound.ProviderEventId, result.Duplicate);
-        return new TwimlResponse().ToResult();
+        return new MessagingResponse().ToResult();
     }
 
     /// <summary>

@@ -6,6 +6,8 @@ using ContactCenter.Core.Customers;
 using ContactCenter.Core.Outbound;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
 
 namespace ContactCenter.Channels.Twilio.Messaging;
 
@@ -15,6 +17,7 @@ namespace ContactCenter.Channels.Twilio.Messaging;
 /// </summary>
 public sealed partial class TwilioMessagingSender(
     TwilioRestClient client,
+    ProviderMessageIds recorded,
     IOptionsMonitor<TwilioOptions> options,
     ILogger<TwilioMessagingSender> log) : IChannelSender
 {
@@ -50,24 +53,50 @@ public sealed partial class TwilioMessagingSender(
     public async Task<SendOutcome> SendAsync(OutboundDelivery delivery, CancellationToken ct)
     {
         var settings = options.CurrentValue;
-        if (BuildForm(delivery, settings) is not { } form)
+        if (BuildMessage(delivery, settings) is not { } message)
             return new SendOutcome.Permanent("no-sender",
                 $"No {delivery.Channel.ToName()} sender: the conversation has no company number and neither a number nor Twilio:MessagingServiceSid is configured.");
 
-        var result = await client.CreateMessageAsync(form, ct);
+        if (delivery.Attempt > 1 && await EarlierAttemptAsync(delivery, message, ct) is { } known) return known;
+        var result = await client.CreateMessageAsync(message, ct);
         var outcome = Classify(result);
         if (outcome is SendOutcome.Accepted accepted)
             LogAccepted(delivery.MessageId, delivery.Channel.ToName(), Redact.Address(delivery.To), accepted.ProviderMessageId);
         return outcome;
     }
 
+    /// <summary>
+    /// An earlier attempt may have reached Twilio unanswered (it timed out, its worker died), and Twilio's create has
+    /// no idempotency key: the message it made is looked up first. Found: it counts as this attempt's answer. Lookup
+    /// failed: a temporary failure, nothing sent. Null (known not to exist): send.
+    /// </summary>
+    private async Task<SendOutcome?> EarlierAttemptAsync(OutboundDelivery delivery, CreateMessageOptions message, CancellationToken ct)
+    {
+        var to = message.To.ToString();
+        var from = message.From?.ToString();
+        var body = message.Body;
+        var since = delivery.AcceptedAt ?? delivery.Now - TimeSpan.FromDays(1);
+        switch (await TwilioSentLookup.FindMessageAsync(client, to, from, delivery.Content.Template is null ? body ?? "" : null, since,
+                    sid => recorded.BelongsToAnotherAsync(delivery.MessageId, delivery.Channel, sid, ct), ct))
+        {
+            case EarlierAttempt.Found found:
+                LogEarlierFound(delivery.MessageId, delivery.Attempt, found.Sid);
+                return new SendOutcome.Accepted(found.Sid, found.Status ?? DeliveryStatus.Queued);
+            case EarlierAttempt.Unknown unknown:
+                return new SendOutcome.Transient(unknown.Error.DisplayCode,
+                    $"Not sent again: whether an earlier attempt reached Twilio could not be checked ({unknown.Error.Message}).", unknown.Error.RetryAfter);
+            default:
+                return null;
+        }
+    }
+
     /// <summary>Twilio's answer as the outbox understands it (PROVIDERS.md: which errors are worth retrying).</summary>
-    public static SendOutcome Classify(TwilioApiResult result)
+    public static SendOutcome Classify(TwilioApiResult<MessageResource> result)
     {
         if (result.Error is not { } error)
         {
-            var sid = Text(result.Resource, "sid");
-            var status = Text(result.Resource, "status") ?? DeliveryStatus.Queued;
+            var sid = result.Resource?.Sid;
+            var status = result.Resource?.Status?.ToString() is { Length: > 0 } s ? s : DeliveryStatus.Queued;
             // Without a sid the message cannot be told apart from others; sending again could send it twice.
             return string.IsNullOrEmpty(sid)
                 ? new SendOutcome.Permanent("invalid-response", "Twilio accepted the request but answered without a message sid.")
@@ -79,31 +108,31 @@ public sealed partial class TwilioMessagingSender(
         return new SendOutcome.Permanent(error.DisplayCode, error.Message, OptedOut: error.DisplayCode == TwilioErrors.Unsubscribed);
     }
 
-    /// <summary>The Messages.json form, or null when there is nobody to send from.</summary>
-    internal static List<KeyValuePair<string, string>>? BuildForm(OutboundDelivery delivery, TwilioOptions settings)
+    /// <summary>The Messages.json request, or null when there is nobody to send from.</summary>
+    internal static CreateMessageOptions? BuildMessage(OutboundDelivery delivery, TwilioOptions settings)
     {
         var whatsapp = delivery.Channel == Channel.WhatsApp;
-        var form = new List<KeyValuePair<string, string>> { new("To", Transport(whatsapp, delivery.To)) };
+        var message = new CreateMessageOptions(new PhoneNumber(Transport(whatsapp, delivery.To)));
         var number = NonEmpty(delivery.From) ?? NonEmpty(whatsapp ? settings.WhatsAppNumber : settings.PhoneNumber);
-        if (number is not null) form.Add(new("From", Transport(whatsapp, number)));
-        else if (NonEmpty(settings.MessagingServiceSid) is { } service) form.Add(new("MessagingServiceSid", service));
+        if (number is not null) message.From = new PhoneNumber(Transport(whatsapp, number));
+        else if (NonEmpty(settings.MessagingServiceSid) is { } service) message.MessagingServiceSid = service;
         else return null;
 
         var content = delivery.Content;
         if (content.Template is { } template)
         {
-            form.Add(new("ContentSid", template.ContentSid));
-            if (template.Variables is { Count: > 0 } variables) form.Add(new("ContentVariables", JsonSerializer.Serialize(variables)));
+            message.ContentSid = template.ContentSid;
+            if (template.Variables is { Count: > 0 } variables) message.ContentVariables = JsonSerializer.Serialize(variables);
         }
         else if (Render(content) is { Length: > 0 } body)
         {
-            form.Add(new("Body", body));
+            message.Body = body;
         }
 
-        foreach (var url in content.MediaUrls ?? []) form.Add(new("MediaUrl", url));
+        if (content.MediaUrls is { Count: > 0 } media) message.MediaUrl = [.. media.Select(url => new Uri(url, UriKind.RelativeOrAbsolute))];
         if (settings.PublicBase is { } publicBase)
-            form.Add(new("StatusCallback", StatusCallbackUrl(publicBase, delivery.MessageId)));
-        return form;
+            message.StatusCallback = new Uri(StatusCallbackUrl(publicBase, delivery.MessageId));
+        return message;
     }
 
     /// <summary>Our message id rides in the callback URL (inside the signature), so the callback finds the message
@@ -130,10 +159,10 @@ public sealed partial class TwilioMessagingSender(
         return whatsapp ? InboundMessageParser.WhatsAppPrefix + bare : bare;
     }
 
-    private static string? Text(System.Text.Json.Nodes.JsonObject? json, string name) =>
-        json?[name] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {MessageId}: attempt {Attempt} found the message an earlier attempt made at Twilio ({Sid}); not sent again")]
+    private partial void LogEarlierFound(Guid messageId, int attempt, string sid);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Twilio accepted outbound {MessageId} on {Channel} to {To} as {Sid}")]
     private partial void LogAccepted(Guid messageId, string channel, string to, string sid);

@@ -4,6 +4,9 @@ using ContactCenter.Core.Voice;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -15,7 +18,8 @@ namespace ContactCenter.Channels.Twilio.Voice;
 /// </summary>
 public sealed partial class CallbackDialer(
     CallbackRequests callbacks, CallLedger ledger, TwilioRestClient rest, VoiceUrls urls,
-    IOptionsMonitor<TwilioOptions> twilio, IOptionsMonitor<VoiceOptions> options, IBackgroundJobClient jobs, ILogger<CallbackDialer> log)
+    IOptionsMonitor<TwilioOptions> twilio, IOptionsMonitor<VoiceOptions> options, IBackgroundJobClient jobs, TimeProvider clock,
+    ILogger<CallbackDialer> log)
 {
     private readonly CallbackRequests _callbacks = callbacks;
     private readonly CallLedger _ledger = ledger;
@@ -43,24 +47,34 @@ public sealed partial class CallbackDialer(
             return;
         }
 
-        var result = await _rest.PostAsync("Calls.json",
-        [
-            new("To", request.Number), new("From", from), new("Url", url), new("Method", "POST"),
-            new("StatusCallback", status), new("StatusCallbackMethod", "POST"),
-            new("StatusCallbackEvent", "initiated"), new("StatusCallbackEvent", "ringing"),
-            new("StatusCallbackEvent", "answered"), new("StatusCallbackEvent", "completed"),
-        ], ct);
-
-        if (result.Succeeded && result.Resource?["sid"]?.GetValue<string>() is { } callSid)
+        // Twilio's create has no idempotency key: a retry first looks for the call an earlier attempt may have placed
+        // unanswered (timed out, worker died), and calls the customer only when there is none.
+        TwilioApiResult<CallResource>? result = null;
+        if (claim.Attempt > 1)
         {
-            await _callbacks.PlacedAsync(conversationId, callSid, ct);
-            await _ledger.RegisterCallbackCallAsync(callSid, conversationId, request.Number, from, ct);
-            await _ledger.AppendAsync(conversationId,
-            [
-                new CallEvent(CallEventTypes.CallbackPlaced, $"twilio:{callSid}:callback-placed", Direction.Outbound,
-                    new JsonObject { ["callSid"] = callSid, ["agentId"] = request.AgentId, ["attempt"] = claim.Attempt }, ProviderId: callSid),
-            ], ct);
-            LogPlaced(conversationId, claim.Attempt);
+            var since = clock.GetUtcNow() - (claim.Attempt - 1) * (_options.CurrentValue.CallbackRetryMaxDelay + Lease);
+            switch (await TwilioSentLookup.FindCallAsync(_rest, request.Number, from, since, ct))
+            {
+                case EarlierAttempt.Found found:
+                    LogEarlierFound(conversationId, claim.Attempt);
+                    await PlacedAsync(claim, found.Sid, from, ct);
+                    return;
+                case EarlierAttempt.Unknown unknown:
+                    result = new TwilioApiResult<CallResource>(null, unknown.Error);
+                    break;
+            }
+        }
+
+        result ??= await _rest.CreateCallAsync(new CreateCallOptions(new PhoneNumber(request.Number), new PhoneNumber(from))
+        {
+            Url = new Uri(url), Method = HttpMethod.Post,
+            StatusCallback = new Uri(status), StatusCallbackMethod = HttpMethod.Post,
+            StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"],
+        }, ct);
+
+        if (result.Succeeded && result.Resource?.Sid is { Length: > 0 } callSid)
+        {
+            await PlacedAsync(claim, callSid, from, ct);
             return;
         }
 
@@ -76,6 +90,19 @@ public sealed partial class CallbackDialer(
         }
 
         await FailAsync(claim, error.DisplayCode, error.Message, ct);
+    }
+
+    private async Task PlacedAsync(CallbackClaim claim, string callSid, string from, CancellationToken ct)
+    {
+        var request = claim.Request;
+        await _callbacks.PlacedAsync(request.ConversationId, callSid, ct);
+        await _ledger.RegisterCallbackCallAsync(callSid, request.ConversationId, request.Number, from, ct);
+        await _ledger.AppendAsync(request.ConversationId,
+        [
+            new CallEvent(CallEventTypes.CallbackPlaced, $"twilio:{callSid}:callback-placed", Direction.Outbound,
+                new JsonObject { ["callSid"] = callSid, ["agentId"] = request.AgentId, ["attempt"] = claim.Attempt }, ProviderId: callSid),
+        ], ct);
+        LogPlaced(request.ConversationId, claim.Attempt);
     }
 
     private async Task FailAsync(CallbackClaim claim, string code, string message, CancellationToken ct)
@@ -100,6 +127,9 @@ public sealed partial class CallbackDialer(
         var delay = exponential * jitter;
         return delay > settings.CallbackRetryMaxDelay ? settings.CallbackRetryMaxDelay : delay;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Callback for conversation {ConversationId}: attempt {Attempt} found the call an earlier attempt placed; not calling again")]
+    private partial void LogEarlierFound(Guid conversationId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Callback for conversation {ConversationId} placed (attempt {Attempt})")]
     private partial void LogPlaced(Guid conversationId, int attempt);

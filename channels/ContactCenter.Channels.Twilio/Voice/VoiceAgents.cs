@@ -9,6 +9,9 @@ using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -74,7 +77,7 @@ internal sealed partial class VoiceAgents(
             return;
         }
 
-        var result = await rest.PostAsync($"Calls/{Uri.EscapeDataString(call.CallSid)}.json", [new("Url", url), new("Method", "POST")], ct);
+        var result = await rest.UpdateCallAsync(new UpdateCallOptions(call.CallSid) { Url = new Uri(url), Method = global::Twilio.Http.HttpMethod.Post }, ct);
         if (result.Succeeded)
         {
             await ledger.MarkConnectingAsync(call.CallSid, agentId, assignedEvent, ct);
@@ -102,12 +105,12 @@ internal sealed partial class VoiceAgents(
     }
 
     /// <summary>Twilio fetched the redirect URL: dial the agent if the conversation is still theirs.</summary>
-    public async Task<TwimlResponse> ConnectAsync(VoiceCall call, string agentId, string greeting, string locale, CancellationToken ct)
+    public async Task<VoiceResponse> ConnectAsync(VoiceCall call, string agentId, string greeting, string locale, CancellationToken ct)
     {
-        var response = new TwimlResponse();
+        var response = new VoiceResponse();
         var conversation = await conversations.GetAsync(call.ConversationId, ct);
         if (conversation is { ClosedAt: null } && conversation.Assignee == agentId)
-            twiml.DialAgent(response, call.CallSid, agentId, greeting, locale);
+            twiml.DialAgent(response, call, agentId, greeting, locale);
         else if (conversation is { ClosedAt: null })
             twiml.WaitLoop(response, null, VoicePhrases.For(call.Language), false); // given to someone else since: their redirect follows
         else

@@ -8,6 +8,8 @@ using ContactCenter.Core.Timeline;
 using ContactCenter.Core.Voice;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -34,7 +36,7 @@ internal sealed partial class VoiceCallFlow(
     IOptionsMonitor<VoiceOptions> options,
     ILogger<VoiceCallFlow> log)
 {
-    public async Task<TwimlResponse> IncomingAsync(IncomingCall incoming, CancellationToken ct)
+    public async Task<VoiceResponse> IncomingAsync(IncomingCall incoming, CancellationToken ct)
     {
         var (call, _) = await ledger.StartInboundAsync(incoming, ct);
         if (catalog.Voice is not { } flow)
@@ -50,14 +52,14 @@ internal sealed partial class VoiceCallFlow(
     }
 
     /// <summary>The caller's answer (keys, speech, silence) or an action's outcome, for the version it answers.</summary>
-    public async Task<TwimlResponse> StepAsync(VoiceCall call, FlowInput input, int? version, CancellationToken ct) =>
+    public async Task<VoiceResponse> StepAsync(VoiceCall call, FlowInput input, int? version, CancellationToken ct) =>
         await TurnAsync(call, await sessions.StepAsync(call.CallSid, input, version, ct), input, ct);
 
     /// <summary>The flow is over when it ended or there is none for this call (a callback call).</summary>
     public async Task<bool> FlowEndedAsync(string callSid, CancellationToken ct) =>
         await sessions.GetAsync(callSid, ct) is not { Ended: false };
 
-    private async Task<TwimlResponse> TurnAsync(VoiceCall call, FlowTurnResult result, FlowInput? input, CancellationToken ct)
+    private async Task<VoiceResponse> TurnAsync(VoiceCall call, FlowTurnResult result, FlowInput? input, CancellationToken ct)
     {
         var (session, applied) = result switch
         {
@@ -68,23 +70,23 @@ internal sealed partial class VoiceCallFlow(
             _ => (null, false),
         };
         if (session is null) return Sorry(call.Language);
-        if (result is FlowTurnResult.Rejected && session.Ended) return VoiceTwiml.Hangup(new TwimlResponse());
+        if (result is FlowTurnResult.Rejected && session.Ended) return VoiceTwiml.Hangup(new VoiceResponse());
         return await RenderAsync(call, session, applied ? input : null, ct);
     }
 
-    private async Task<TwimlResponse> RenderAsync(VoiceCall call, FlowSession session, FlowInput? input, CancellationToken ct)
+    private async Task<VoiceResponse> RenderAsync(VoiceCall call, FlowSession session, FlowInput? input, CancellationToken ct)
     {
         var step = session.LastStep;
         var version = session.Version;
         var language = step.State.Language;
         await ledger.AppendAsync(call.ConversationId, IvrEvents(call, step, version, input), ct);
 
-        var response = new TwimlResponse();
+        var response = new VoiceResponse();
         // A callback to a withheld number cannot be kept: the flow's "we'll call you back" is not said; the caller holds.
         if (step.Actions.OfType<CallbackAction>().FirstOrDefault() is { } callback && !await CallbackAsync(call, callback.Queue, callback.Number, callback.Priority, ct))
         {
             var phrases = VoicePhrases.For(language);
-            response.Add(twiml.Say(phrases.CallbackNeedsNumber, phrases.Locale));
+            response.Append(twiml.Say(phrases.CallbackNeedsNumber, phrases.Locale));
             return await EnqueueAsync(call, response, callback.Queue, callback.Priority, "ivr: callback refused", language, version, ct);
         }
 
@@ -118,8 +120,8 @@ internal sealed partial class VoiceCallFlow(
     /// Into the routing queue, then the wait loop. The call is marked queued first: routing may assign it at once,
     /// and the assignment reaction looks for a queued live call to redirect.
     /// </summary>
-    private async Task<TwimlResponse> EnqueueAsync(
-        VoiceCall call, TwimlResponse response, string queue, int? priority, string reason, string language, int version, CancellationToken ct)
+    private async Task<VoiceResponse> EnqueueAsync(
+        VoiceCall call, VoiceResponse response, string queue, int? priority, string reason, string language, int version, CancellationToken ct)
     {
         await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
         // Before routing sees it: the agent it goes to may open it at once.
@@ -155,7 +157,7 @@ internal sealed partial class VoiceCallFlow(
             case RoutingOutcome.Refused { Code: "already-assigned" }:
                 // The caller's voice conversation is already with an agent (a call back on the same conversation).
                 var assignee = (await conversations.GetAsync(call.ConversationId, ct))?.Assignee;
-                if (assignee is not null) twiml.DialAgent(response, call.CallSid, assignee, phrases.Connecting, phrases.Locale);
+                if (assignee is not null) twiml.DialAgent(response, call, assignee, phrases.Connecting, phrases.Locale);
                 else twiml.WaitLoop(response, null, phrases, false);
                 return response;
             default:
@@ -165,12 +167,12 @@ internal sealed partial class VoiceCallFlow(
     }
 
     /// <summary>The wait loop's next round, or what follows it when the call is no longer waiting.</summary>
-    public async Task<TwimlResponse> WaitAsync(VoiceCall call, string? announcement, CancellationToken ct)
+    public async Task<VoiceResponse> WaitAsync(VoiceCall call, string? announcement, CancellationToken ct)
     {
         var phrases = VoicePhrases.For(call.Language);
         var conversation = await conversations.GetAsync(call.ConversationId, ct);
-        var response = new TwimlResponse();
-        if (announcement is not null) response.Add(twiml.Say(announcement, phrases.Locale));
+        var response = new VoiceResponse();
+        if (announcement is not null) response.Append(twiml.Say(announcement, phrases.Locale));
         switch (conversation?.Status)
         {
             case ConversationStatus.Queued:
@@ -186,7 +188,7 @@ internal sealed partial class VoiceCallFlow(
     }
 
     /// <summary>A key pressed while waiting: 1 asks for a callback (the conversation keeps its place), others hold on.</summary>
-    public async Task<TwimlResponse> WaitKeyAsync(VoiceCall call, string? digits, CancellationToken ct)
+    public async Task<VoiceResponse> WaitKeyAsync(VoiceCall call, string? digits, CancellationToken ct)
     {
         var phrases = VoicePhrases.For(call.Language);
         if (digits == "1" && OffersCallback(call) && call.Queue is { } queue)
@@ -195,7 +197,7 @@ internal sealed partial class VoiceCallFlow(
             {
                 // The caller hangs up now: an agent who gets the conversation places the callback, not a redirect.
                 await ledger.LeftQueueAsync(call.CallSid, ct);
-                return VoiceTwiml.Hangup(new TwimlResponse().Add(twiml.Say(phrases.CallbackConfirmed, phrases.Locale)));
+                return VoiceTwiml.Hangup(new VoiceResponse().Append(twiml.Say(phrases.CallbackConfirmed, phrases.Locale)));
             }
         }
 
@@ -207,6 +209,8 @@ internal sealed partial class VoiceCallFlow(
     {
         if (call.IsAnonymous || !addresses.TryNormalize(Channel.Voice, number, out var normalized)) return false;
         await callbacks.RequestAsync(call.ConversationId, call.CallSid, normalized, call.CompanyNumber, queue, ct);
+        // The agent who gets the callback sees why the customer called, as for a call that waited on the line.
+        await context.AttachAsync(call.ConversationId, queue, "callback requested", ct);
         var outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, "callback requested", ct);
         if (outcome is not RoutingOutcome.Done) LogNotQueued(call.ConversationId, outcome.ToString());
         await ledger.AppendAsync(call.ConversationId,
@@ -247,10 +251,10 @@ internal sealed partial class VoiceCallFlow(
         return events;
     }
 
-    private static TwimlResponse Sorry(string? language)
+    private static VoiceResponse Sorry(string? language)
     {
         var phrases = VoicePhrases.For(language);
-        return VoiceTwiml.Hangup(new TwimlResponse().Add(new TwimlElement("Say") { Text = phrases.Sorry }.Attribute("language", phrases.Locale)));
+        return VoiceTwiml.Hangup(new VoiceResponse().Append(new Say(phrases.Sorry, language: phrases.Locale)));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A call came in but no voice flow is configured (Flows:Voice)")]

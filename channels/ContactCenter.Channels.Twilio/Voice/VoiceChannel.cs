@@ -21,7 +21,12 @@ public static class VoiceChannel
         services.AddSingleton<VoiceAgents>();
         services.AddSingleton<VoicemailBox>();
         services.AddSingleton<CallbackDialer>();
+        services.AddSingleton<AgentCallAccess>();
+        services.AddSingleton<AgentVoiceTokens>();
+        services.AddSingleton<CallRecordings>();
+        services.AddSingleton<CallWrapUps>();
         services.AddTimelineReaction<VoiceAssignmentReaction>(VoiceAssignmentReaction.Types);
+        services.AddTimelineReaction<CallWrapUpReaction>(CallWrapUpReaction.Types);
         return services;
     }
 }

@@ -19,4 +19,10 @@ public sealed class VoiceOptions
     public int CallbackMaxAttempts { get; set; } = 5;
     public TimeSpan CallbackRetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
     public TimeSpan CallbackRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>The TwiML App whose voice URL is <c>/webhooks/twilio/voice/outbound</c>: agents' own calls go through it.</summary>
+    public string? TwimlAppSid { get; set; }
+    /// <summary>How long an agent's voice access token is valid; the softphone fetches a new one before it runs out.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Record agents' calls (both parties, on two channels); recordings are on the timeline.</summary>
+    public bool Record { get; set; }
 }

@@ -12,6 +12,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
 
 namespace ContactCenter.Channels.Twilio.Voice;
 
@@ -42,6 +44,7 @@ internal static class VoiceWebhooks
         voice.MapPost("/dialed", DialedAsync);
         voice.MapPost("/callback", CallbackAnsweredAsync);
         voice.MapPost("/status", StatusAsync);
+        voice.MapAgentCallWebhooks();
         return twilio;
     }
 
@@ -73,7 +76,7 @@ internal static class VoiceWebhooks
         var form = TwilioWebhook.Parameters(http);
         var found = await CallAsync(http, ledger, ct);
         if (found.Problem is { } problem) return problem;
-        if (found.Call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (found.Call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         if (!TryVersion(http, out var version)) return BadRequest("Query 'v' must be a session version.");
         FlowInput input = First(form, "Digits") is { Length: > 0 } digits ? new FlowInput.Digits(digits)
             : First(form, "SpeechResult") is { } speech && !string.IsNullOrWhiteSpace(speech)
@@ -87,7 +90,7 @@ internal static class VoiceWebhooks
     {
         var found = await CallAsync(http, ledger, ct);
         if (found.Problem is { } problem) return problem;
-        if (found.Call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (found.Call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         return (await flow.WaitAsync(found.Call!, null, ct)).ToResult();
     }
 
@@ -96,7 +99,7 @@ internal static class VoiceWebhooks
     {
         var found = await CallAsync(http, ledger, ct);
         if (found.Problem is { } problem) return problem;
-        if (found.Call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (found.Call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         return (await flow.WaitKeyAsync(found.Call!, First(TwilioWebhook.Parameters(http), "Digits"), ct)).ToResult();
     }
 
@@ -107,11 +110,11 @@ internal static class VoiceWebhooks
         var form = TwilioWebhook.Parameters(http);
         var found = await CallAsync(http, ledger, ct);
         if (found.Problem is { } problem) return problem;
-        if (found.Call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (found.Call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         if (!TryVersion(http, out var version)) return BadRequest("Query 'v' must be a session version.");
         if (!TryInt(form, "RecordingDuration", out var duration)) return BadRequest("'RecordingDuration' must be a number of seconds.");
         var recorded = await voicemail.StoreAsync(found.Call!, First(form, "RecordingSid"), First(form, "RecordingUrl"), duration, ct);
-        if (await flow.FlowEndedAsync(found.Call!.CallSid, ct)) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (await flow.FlowEndedAsync(found.Call!.CallSid, ct)) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         return (await flow.StepAsync(found.Call!, new FlowInput.Outcome(recorded ? "recorded" : "empty"), version, ct)).ToResult();
     }
 
@@ -133,10 +136,10 @@ internal static class VoiceWebhooks
     {
         var found = await CallAsync(http, ledger, ct);
         if (found.Problem is { } problem) return problem;
-        if (found.Call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (found.Call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         if (!TryVersion(http, out var version)) return BadRequest("Query 'v' must be a session version.");
         var status = First(TwilioWebhook.Parameters(http), "DialCallStatus") ?? "completed";
-        if (await flow.FlowEndedAsync(found.Call!.CallSid, ct)) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (await flow.FlowEndedAsync(found.Call!.CallSid, ct)) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         return (await flow.StepAsync(found.Call!, new FlowInput.Outcome(status), version, ct)).ToResult();
     }
 
@@ -146,7 +149,7 @@ internal static class VoiceWebhooks
     {
         var found = await CallAsync(http, ledger, ct);
         if (found.Problem is { } problem) return problem;
-        if (found.Call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (found.Call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         if (Query(http, "agent") is not { } agentId) return BadRequest("Query 'agent' is required.");
         var phrases = VoicePhrases.For(found.Call!.Language);
         return (await agents.ConnectAsync(found.Call!, agentId, phrases.Connecting, phrases.Locale, ct)).ToResult();
@@ -171,14 +174,14 @@ internal static class VoiceWebhooks
         var form = TwilioWebhook.Parameters(http);
         var found = await CallAsync(http, ledger, ct);
         if (found.Problem is { } problem) return problem;
-        if (found.Call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (found.Call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         if (Query(http, "agent") is not { } agentId) return BadRequest("Query 'agent' is required.");
         var status = First(form, "DialCallStatus") ?? "failed";
         var legSid = First(form, "DialCallSid");
         if (status is "completed" or "answered")
         {
             if (legSid is not null) await agents.ConnectedAsync(found.Call!, agentId, legSid, ct);
-            return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+            return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         }
 
         await agents.MissedAsync(found.Call!, agentId, status, legSid, ct);
@@ -194,7 +197,7 @@ internal static class VoiceWebhooks
         if (!Guid.TryParse(Query(http, "conversation"), out var conversationId) || Query(http, "agent") is not { } agentId)
             return BadRequest("Query 'conversation' (an id) and 'agent' are required.");
         var call = await ledger.RegisterCallbackCallAsync(callSid, conversationId, First(form, "To") ?? "", First(form, "From"), ct);
-        if (call is null) return VoiceTwiml.Hangup(new TwimlResponse()).ToResult();
+        if (call is null) return VoiceTwiml.Hangup(new VoiceResponse()).ToResult();
         await ledger.AppendAsync(conversationId,
         [
             new CallEvent(TimelineEventTypes.CallStarted, CallLedger.StartedKey(callSid), Direction.Outbound,
@@ -237,7 +240,7 @@ internal static class VoiceWebhooks
             ? new Found(null, BadRequest("'CallSid' is required and must look like a Twilio call sid."))
             : new Found(await ledger.GetAsync(callSid, ct), null);
 
-    private static string? CallSid(IFormCollection form) =>
+    internal static string? CallSid(IFormCollection form) =>
         First(form, "CallSid") is { Length: >= 10 and <= 64 } sid && sid.StartsWith("CA", StringComparison.Ordinal) && sid.All(char.IsAsciiLetterOrDigit)
             ? sid
             : null;

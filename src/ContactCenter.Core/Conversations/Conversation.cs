@@ -40,3 +40,11 @@ public sealed record ConversationEndpoint(
     string Status);
 
 public sealed record ConversationFilter(string? Status, string? Queue, string? Assignee, Guid? CustomerId, int Limit);
+
+public abstract record StartOutcome
+{
+    public sealed record Started(Guid ConversationId, Guid CustomerId, bool Opened) : StartOutcome;
+    public sealed record CustomerNotFound : StartOutcome;
+    /// <summary>The address is another customer's identity.</summary>
+    public sealed record AddressTaken(Guid OtherCustomerId) : StartOutcome;
+}

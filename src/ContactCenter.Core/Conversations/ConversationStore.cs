@@ -89,6 +89,26 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
         throw new InvalidOperationException($"Conversation {conversationId} has a merge chain that is too long.");
     }
 
+    /// <summary>
+    /// A conversation the company starts (an agent writing first): the customer gets the address as an identity
+    /// when it is new, and their open conversation on the channel is found or opened. An address that belongs to
+    /// another customer is refused (merge the two first).
+    /// </summary>
+    public async Task<StartOutcome> StartAsync(Guid customerId, Channel channel, string address, string? companyAddress, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var exists = connection.Sql("select 1 from customers where id = $1", customerId))
+            if (await exists.ExecuteScalarAsync(ct) is null) return new StartOutcome.CustomerNotFound();
+        var survivor = await CustomerStore.LockSurvivorAsync(connection, customerId, ct);
+        var owner = await CustomerStore.ClaimIdentityAsync(connection, survivor, channel, address, now, ct);
+        if (owner != survivor) return new StartOutcome.AddressTaken(owner);
+        var (id, opened) = await FindOrOpenAsync(connection, survivor, channel, address, companyAddress, now, ct);
+        await tx.CommitAsync(ct);
+        return new StartOutcome.Started(id, survivor, opened);
+    }
+
     public async Task<Conversation?> GetAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -136,13 +156,25 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
         return list;
     }
 
-    /// <summary>An internal note: on the timeline, never sent to the customer.</summary>
+    /// <summary>
+    /// An internal note: on the timeline, never sent to the customer. Agents it mentions (<c>@agent-id</c>, existing
+    /// agents only) are listed in its data, so the note shows in their inbox.
+    /// </summary>
     public async Task<TimelineEvent?> AddNoteAsync(Guid conversationId, string text, string author, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await LockForAppendAsync(connection, conversationId, ct) is not { } target) return null;
+        var mentions = new JsonArray();
+        var named = Mentions.Parse(text);
+        if (named.Count > 0)
+        {
+            await using var known = connection.Sql("select id from agents where id = any($1) order by id", (object)named.ToArray());
+            await using var reader = await known.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) mentions.Add(reader.GetString(0));
+        }
+
         var id = await timeline.AppendAsync(connection, new NewTimelineEvent
         {
             CustomerId = target.CustomerId,
@@ -152,7 +184,7 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
             Direction = Direction.Internal,
             OccurredAt = now,
             Text = text,
-            Data = new JsonObject { ["author"] = author },
+            Data = new JsonObject { ["author"] = author, ["mentions"] = mentions },
         }, now, ct);
         await tx.CommitAsync(ct);
         return await timeline.GetAsync(id!.Value, ct);
@@ -194,6 +226,52 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
             }, now, ct);
         }
 
+        await tx.CommitAsync(ct);
+        return (await GetAsync(target.ConversationId, ct), null);
+    }
+
+    /// <summary>
+    /// Opens a resolved conversation again, assigned to the agent who reopens it (or to nobody). Refused when the
+    /// customer already has another open conversation on the channel (one open conversation per channel).
+    /// </summary>
+    public async Task<(Conversation? Conversation, string? Refused)> ReopenAsync(Guid conversationId, ConversationActor by, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (await LockForAppendAsync(connection, conversationId, ct) is not { } target) return (null, null);
+        if (target.Status != ConversationStatus.Resolved) return (await GetAsync(target.ConversationId, ct), null);
+        await using (var other = connection.Sql("""
+            select id from conversations where customer_id = $1 and channel = $2 and closed_at is null and id <> $3
+            """, target.CustomerId, target.Channel.ToName(), target.ConversationId))
+        {
+            if (await other.ExecuteScalarAsync(ct) is Guid open)
+                return (null, $"The customer has another open {target.Channel.ToName()} conversation ({open}); continue there.");
+        }
+
+        try
+        {
+            await connection.Sql("""
+                update conversations set status = $2, assignee = $3, closed_at = null where id = $1
+                """, target.ConversationId, by.AgentId is null ? ConversationStatus.Open : ConversationStatus.Assigned, Db.Text(by.AgentId))
+                .ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // A message from the customer opened a new conversation on the channel meanwhile.
+            return (null, $"The customer has another open {target.Channel.ToName()} conversation; continue there.");
+        }
+
+        await timeline.AppendAsync(connection, new NewTimelineEvent
+        {
+            CustomerId = target.CustomerId,
+            ConversationId = target.ConversationId,
+            Channel = target.Channel,
+            Type = TimelineEventTypes.ConversationReopened,
+            Direction = Direction.Internal,
+            OccurredAt = now,
+            Data = new JsonObject { ["by"] = by.Id, ["agentId"] = by.AgentId },
+        }, now, ct);
         await tx.CommitAsync(ct);
         return (await GetAsync(target.ConversationId, ct), null);
     }

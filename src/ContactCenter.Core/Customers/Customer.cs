@@ -10,7 +10,8 @@ public sealed record Customer(
     string? Name,
     DateTimeOffset CreatedAt,
     IReadOnlyList<CustomerIdentity> Identities,
-    IReadOnlyList<Conversation> OpenConversations);
+    IReadOnlyList<Conversation> OpenConversations,
+    string? Email = null);
 
 public abstract record MergeOutcome
 {

@@ -159,7 +159,7 @@ public sealed partial class CustomerStore(
         {
             BatchCommands =
             {
-                Db.Batch("select name, created_at from customers where id = $1", id),
+                Db.Batch("select name, created_at, email from customers where id = $1", id),
                 Db.Batch("select channel, address, opted_out from customer_identities where customer_id = $1 order by created_at, channel", id),
             },
         };
@@ -167,6 +167,7 @@ public sealed partial class CustomerStore(
         if (!await reader.ReadAsync(ct)) return null;
         var name = reader.Nullable<string>(0);
         var createdAt = reader.Instant(1);
+        var email = reader.Nullable<string>(2);
         await reader.NextResultAsync(ct);
         var identities = new List<CustomerIdentity>();
         while (await reader.ReadAsync(ct))
@@ -177,7 +178,20 @@ public sealed partial class CustomerStore(
 
         await reader.DisposeAsync();
         var open = await conversations.OpenForCustomerAsync(connection, id, ct);
-        return new Customer(id, name, createdAt, identities, open);
+        return new Customer(id, name, createdAt, identities, open, email);
+    }
+
+    /// <summary>An agent sets the customer's name and e-mail (null leaves a field as it is, "" clears it). Null: no such customer.</summary>
+    public async Task<Customer?> UpdateProfileAsync(Guid id, string? name, string? email, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await SurvivorAsync(connection, id, ct) is not { } survivor) return null;
+        await connection.Sql("""
+            update customers set name = case when $2::text is null then name else nullif($2, '') end,
+                                 email = case when $3::text is null then email else nullif($3, '') end
+            where id = $1
+            """, survivor, Db.Text(name), Db.Text(email)).ExecuteNonQueryAsync(ct);
+        return await GetAsync(connection, survivor, ct);
     }
 
     /// <summary>
@@ -338,6 +352,22 @@ public sealed partial class CustomerStore(
         }, now, ct);
         LogOptOut(channel.ToName(), Redact.Address(address), optedOut);
         return true;
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction, with the customer locked: gives the customer the (normalized) identity
+    /// when nobody has it. Returns the customer who has it now, which is someone else when it was taken.
+    /// </summary>
+    internal static async Task<Guid> ClaimIdentityAsync(NpgsqlConnection connection, Guid customerId, Channel channel, string address,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var claim = connection.Sql("""
+            insert into customer_identities (channel, address, customer_id, created_at) values ($1, $2, $3, $4)
+            on conflict do nothing
+            """, channel.ToName(), address, customerId, now);
+        if (await claim.ExecuteNonQueryAsync(ct) > 0) return customerId;
+        var owner = (await FindOnChannelAsync(connection, channel, address, ct))!.Value;
+        return await LockSurvivorAsync(connection, owner, ct);
     }
 
     public async Task<bool> IsOptedOutAsync(Channel channel, string address, CancellationToken ct)

@@ -49,6 +49,9 @@ public sealed record OutboundCheck(
 /// <summary>Why a message cannot be sent; the API answers 409 with it as problem details.</summary>
 public sealed record OutboundRefusal(string Code, string Title, string Detail);
 
+/// <param name="Attempt">1 for the first; a later attempt may follow one that reached the provider unanswered
+/// (a timeout, a reset, a crash), so a sender whose provider has no idempotency key looks before sending again.</param>
+/// <param name="AcceptedAt">When the outbox accepted the message: no attempt can have reached the provider before.</param>
 public sealed record OutboundDelivery(
     Guid MessageId,
     Guid ConversationId,
@@ -59,7 +62,8 @@ public sealed record OutboundDelivery(
     string AuthorKind,
     int Attempt,
     DateTimeOffset? LastInboundAt,
-    DateTimeOffset Now);
+    DateTimeOffset Now,
+    DateTimeOffset? AcceptedAt = null);
 
 public abstract record SendOutcome
 {

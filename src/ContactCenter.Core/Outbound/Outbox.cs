@@ -109,6 +109,27 @@ public sealed class Outbox(
         return new AcceptOutcome.Accepted((await GetAsync(connection, id, ct))!, Created: true);
     }
 
+    /// <summary>
+    /// Sends a message that finally failed once more, as a new message (the failed one stays failed on the
+    /// timeline). Its idempotency key is derived from the failed one, so a double click sends one retry.
+    /// Null when the conversation has no such failed message.
+    /// </summary>
+    public async Task<AcceptOutcome?> RetryAsync(Guid conversationId, Guid messageId, string author, ConversationActor actor, CancellationToken ct)
+    {
+        OutboundContent content;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var command = connection.Sql("""
+            select content, text from outbound_messages where id = $1 and conversation_id = $2 and status = any($3)
+            """, messageId, conversationId, new[] { DeliveryStatus.Failed, DeliveryStatus.Undelivered }))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return null;
+            content = ReadContent(reader.GetString(0), reader.Nullable<string>(1));
+        }
+
+        return await AcceptAsync(conversationId, new OutboundRequest(content, $"retry:{messageId}", author, AuthorKind.Agent, actor), ct);
+    }
+
     public async Task<OutboundMessage?> GetAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

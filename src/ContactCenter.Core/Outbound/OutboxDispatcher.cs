@@ -47,15 +47,16 @@ public sealed partial class OutboxDispatcher(
             await using var claim = connection.Sql("""
                 update outbound_messages set status = 'dispatching', attempts = attempts + 1, lease_until = $2, updated_at = $3
                 where id = $1 and ((status = 'pending' and next_attempt_at <= $4) or (status = 'dispatching' and lease_until < $3))
-                returning conversation_id, customer_id, channel, to_address, from_address, content, author_kind, attempts, text, trace_parent
+                returning conversation_id, customer_id, channel, to_address, from_address, content, author_kind, attempts, text, created_at, trace_parent
                 """, messageId, now + _options.DispatchLease, now, now + TimeSpan.FromSeconds(1));
             await using var reader = await claim.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return;
             var channel = ChannelNames.Parse(reader.GetString(2));
             endpoint = new ConversationEndpoint(reader.GetGuid(0), reader.GetGuid(1), channel, reader.GetString(3), reader.Nullable<string>(4), "");
             delivery = new OutboundDelivery(messageId, endpoint.ConversationId, channel, endpoint.CustomerAddress, endpoint.CompanyAddress,
-                Outbox.ReadContent(reader.GetString(5), reader.Nullable<string>(8)), reader.GetString(6), reader.GetInt32(7), null, now);
-            traceParent = reader.Nullable<string>(9);
+                Outbox.ReadContent(reader.GetString(5), reader.Nullable<string>(8)), reader.GetString(6), reader.GetInt32(7), null, now,
+                reader.Instant(9));
+            traceParent = reader.Nullable<string>(10);
             await reader.DisposeAsync();
             if (await Outbox.IsOptedOutAsync(connection, endpoint, ct))
             {

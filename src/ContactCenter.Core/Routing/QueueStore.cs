@@ -10,7 +10,7 @@ public enum QueueSaveResult { Created, Updated, Conflict }
 /// <summary>Queue definitions in PostgreSQL (table <c>routing_queues</c>), managed by admins.</summary>
 public sealed class QueueStore(NpgsqlDataSource db, TimeProvider clock)
 {
-    private const string Columns = "name, priority, required_skills, business_hours, targets, steps, escalation, created_at, updated_at";
+    private const string Columns = "name, priority, required_skills, business_hours, targets, steps, escalation, created_at, updated_at, agents_may_pick";
 
     public static QueueDefinition Normalize(QueueDefinition definition)
     {
@@ -60,7 +60,7 @@ public sealed class QueueStore(NpgsqlDataSource db, TimeProvider clock)
             if (!replace) return (QueueSaveResult.Conflict, (await GetAsync(connection, name, ct))!);
             await connection.Sql("""
                 update routing_queues set priority = $2, required_skills = $3, business_hours = $4, targets = $5, steps = $6,
-                                          escalation = $7, updated_at = $8
+                                          escalation = $7, agents_may_pick = $8, updated_at = $9
                 where name = $1
                 """, [name, .. Values(definition), now]).ExecuteNonQueryAsync(ct);
             // Waiting conversations are served in the new order at once.
@@ -114,8 +114,8 @@ public sealed class QueueStore(NpgsqlDataSource db, TimeProvider clock)
     private static async Task<bool> InsertAsync(NpgsqlConnection connection, string name, QueueDefinition definition, DateTimeOffset now, CancellationToken ct)
     {
         await using var insert = connection.Sql("""
-            insert into routing_queues (name, priority, required_skills, business_hours, targets, steps, escalation, created_at, updated_at)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+            insert into routing_queues (name, priority, required_skills, business_hours, targets, steps, escalation, agents_may_pick, created_at, updated_at)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
             on conflict (name) do nothing
             """, [name, .. Values(definition), now]);
         return await insert.ExecuteNonQueryAsync(ct) > 0;
@@ -129,6 +129,7 @@ public sealed class QueueStore(NpgsqlDataSource db, TimeProvider clock)
         Db.Jsonb(JsonSerializer.Serialize(d.Targets ?? new TargetOverrides(), RoutingValidation.Json)),
         Db.Jsonb(JsonSerializer.Serialize(d.Steps, RoutingValidation.Json)),
         Db.Jsonb(JsonSerializer.Serialize(d.Escalation ?? new EscalationDefinition(), RoutingValidation.Json)),
+        d.AgentsMayPick,
     ];
 
     private static RoutingQueue Read(NpgsqlDataReader reader)
@@ -142,6 +143,7 @@ public sealed class QueueStore(NpgsqlDataSource db, TimeProvider clock)
             Targets = JsonSerializer.Deserialize<TargetOverrides>(reader.GetString(4), RoutingValidation.Json),
             Steps = JsonSerializer.Deserialize<List<QueueStep>>(reader.GetString(5), RoutingValidation.Json) ?? [],
             Escalation = JsonSerializer.Deserialize<EscalationDefinition>(reader.GetString(6), RoutingValidation.Json),
+            AgentsMayPick = reader.GetBoolean(9),
         };
         return new RoutingQueue(reader.GetString(0), definition, reader.Instant(7), reader.Instant(8));
     }

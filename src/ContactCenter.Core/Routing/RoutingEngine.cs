@@ -189,6 +189,32 @@ public sealed partial class RoutingEngine(
     }
 
     /// <summary>
+    /// Changes the conversation's priority (its owner or a supervisor): a waiting one moves in its queue at once;
+    /// <c>conversation.priority_changed</c> (from, to) on the timeline.
+    /// </summary>
+    public async Task<RoutingOutcome> SetPriorityAsync(Guid conversationId, int priority, ConversationActor actor, CancellationToken ct)
+    {
+        var now = Now();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (await QueueEntries.LockConversationAsync(connection, conversationId, ct) is not { } conversation)
+            return new RoutingOutcome.NotFound($"No conversation {conversationId}.");
+        if (await ConversationAccess.CheckAsync(connection, conversation.Id, conversation.Assignee, actor, ct) is { } notOwner)
+            return new RoutingOutcome.NotYours(notOwner);
+        if (conversation.Priority == priority) return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, Changed: false);
+        await connection.Sql("update conversations set priority = $2 where id = $1", conversation.Id, priority).ExecuteNonQueryAsync(ct);
+        await connection.Sql("""
+            update queue_entries e set priority = $2, rank = $2 + q.priority from routing_queues q
+            where e.conversation_id = $1 and q.name = e.queue
+            """, conversation.Id, priority).ExecuteNonQueryAsync(ct);
+        await RoutingTimeline.AppendAsync(timeline, connection, conversation, TimelineEventTypes.ConversationPriorityChanged,
+            new JsonObject { ["from"] = conversation.Priority, ["to"] = priority, ["by"] = actor.Id }, now, ct);
+        await RoutingSignals.WakeRoutingAsync(connection, ct);
+        await tx.CommitAsync(ct);
+        return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, Changed: true);
+    }
+
+    /// <summary>
     /// Straight to an agent who has room (transfer, takeover): out of its queue, the agent it leaves gets capacity
     /// back, <paramref name="eventType"/> with from/to, then <c>conversation.assigned</c>. Null when done.
     /// </summary>

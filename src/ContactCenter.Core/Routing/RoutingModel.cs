@@ -19,6 +19,8 @@ public sealed class QueueDefinition
     /// <summary>Timed steps, counted from entering the queue, applied in order.</summary>
     public List<QueueStep> Steps { get; set; } = [];
     public EscalationDefinition? Escalation { get; set; }
+    /// <summary>Whether agents may pick waiting conversations from this queue themselves (the desk's inbox shows them).</summary>
+    public bool AgentsMayPick { get; set; } = true;
 }
 
 /// <summary>"After 60 s accept skill level 1", "after 120 s overflow to queue X".</summary>

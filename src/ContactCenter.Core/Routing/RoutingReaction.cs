@@ -67,7 +67,7 @@ public sealed class RoutingReaction(
         {
             var queue = await QueueStore.EnsureAsync(connection, options.Value.QueueFor(conversation.Channel), now, ct);
             // Waiting since the customer's message, not since this reaction ran: a reaction retried late, or run
-            // beside others (Reactions:Parallelism), must not lose the conversation its place in line.
+            // beside others, must not lose the conversation its place in line (assignment waits for earlier messages).
             var since = timelineEvent.OccurredAt < now ? timelineEvent.OccurredAt : now;
             await engine.EnqueueInTxAsync(connection, conversation, queue, null, "new conversation", waitingSince: since, now, after, ct);
         }

@@ -53,6 +53,8 @@ public static class TimelineEventTypes
     public const string ConversationTakenOver = "conversation.taken_over";
     public const string ConversationOverflowed = "conversation.overflowed";
     public const string ConversationResolved = "conversation.resolved";
+    public const string ConversationReopened = "conversation.reopened";
+    public const string ConversationPriorityChanged = "conversation.priority_changed";
     public const string SlaWarning = "sla.warning";
     public const string SlaBreached = "sla.breached";
     public const string NoteAdded = "note.added";

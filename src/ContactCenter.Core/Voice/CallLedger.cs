@@ -37,6 +37,7 @@ public sealed record CallStatusResult(VoiceCall Call, bool Advanced, bool Ended,
 public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore timeline, TimeProvider clock)
 {
     public const string StartedDirectionCallback = "callback";
+    public const string StartedDirectionOutbound = "outbound";
     // A customer merge may fold the call's conversation into the survivor's: reads follow it (one hop, the usual case;
     // timeline writes follow any chain through ConversationStore.LockForAppendAsync).
     private const string Columns = """
@@ -131,6 +132,30 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
             on conflict (call_sid) do nothing
             """, callSid, conversationId, number, Db.Text(companyNumber), clock.GetUtcNow()).ExecuteNonQueryAsync(ct);
         return await GetAsync(connection, callSid, ct);
+    }
+
+    /// <summary>
+    /// A call an agent placed (the TwiML App's outbound URL): a call of the conversation that allowed it, with
+    /// <c>call.started</c> (direction outbound) once per CallSid.
+    /// </summary>
+    public async Task<VoiceCall?> StartOutboundAsync(string callSid, Guid conversationId, string number, string companyNumber, string agentId, CancellationToken ct)
+    {
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            await connection.Sql("""
+                insert into voice_calls (call_sid, conversation_id, customer_id, direction, caller, company_number, started_at, status, agent_id)
+                select $1, c.id, c.customer_id, 'outbound', $3, $4, $5, 'ringing', $6 from conversations c where c.id = $2
+                on conflict (call_sid) do nothing
+                """, callSid, conversationId, number, companyNumber, clock.GetUtcNow(), agentId).ExecuteNonQueryAsync(ct);
+        }
+
+        if (await GetAsync(callSid, ct) is not { } call) return null;
+        await AppendAsync(call.ConversationId,
+        [
+            new CallEvent(TimelineEventTypes.CallStarted, StartedKey(callSid), Direction.Outbound,
+                new JsonObject { ["callSid"] = callSid, ["direction"] = StartedDirectionOutbound, ["agentId"] = agentId }, ProviderId: callSid),
+        ], ct);
+        return call;
     }
 
     public async Task<VoiceCall?> GetAsync(string callSid, CancellationToken ct)
@@ -365,6 +390,7 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
     {
         if (call.ConnectedAt is not null) return CallOutcomes.Connected;
         if (call.Direction == StartedDirectionCallback) return CallOutcomes.CallbackUnanswered;
+        if (call.Direction == StartedDirectionOutbound) return CallOutcomes.OutboundUnanswered;
         if (call.VoicemailQueue is not null) return CallOutcomes.Voicemail;
         await using var callback = connection.Sql(
             "select 1 from voice_callbacks where conversation_id = $1 and state in ('waiting', 'placing')", call.ConversationId);

@@ -19,6 +19,8 @@ public static class CallOutcomes
     public const string Voicemail = "voicemail";
     /// <summary>A callback the service placed was not answered.</summary>
     public const string CallbackUnanswered = "callback-unanswered";
+    /// <summary>An agent's own call the customer did not answer (busy, no answer, failed): the conversation stays as it was.</summary>
+    public const string OutboundUnanswered = "outbound-unanswered";
     /// <summary>The caller hung up while waiting in a queue: the conversation is closed.</summary>
     public const string Abandoned = "abandoned";
     /// <summary>The call ended inside the IVR (self-service, a transfer, a hang-up): the conversation is closed.</summary>

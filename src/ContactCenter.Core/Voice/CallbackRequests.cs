@@ -147,4 +147,8 @@ public static class CallEventTypes
     public const string AgentMissed = "call.agent_missed";
     /// <summary>Redirecting the live call to the agent failed for good (the caller had hung up, a bad request).</summary>
     public const string ConnectFailed = "call.connect_failed";
+    /// <summary>An agent's call was recorded (both parties, two channels): the desk plays it through the service.</summary>
+    public const string Recording = "call.recording";
+    /// <summary>After an agent's call, the time from hang-up to resolve (<c>seconds</c>): reports read it from here.</summary>
+    public const string WrapUp = "call.wrap_up";
 }

@@ -28,6 +28,9 @@ public static class ConversationsApi
         api.MapPost("/{id:guid}/messages", SendAsync).WithSummary("Reply on the conversation's channel (202; sent by a job)");
         api.MapGet("/{id:guid}/messages", MessagesAsync).WithSummary("Outbound messages and their delivery status");
         api.MapGet("/{id:guid}/messages/{messageId:guid}", MessageAsync).WithSummary("One outbound message");
+        api.MapPost("/{id:guid}/messages/{messageId:guid}/retry", RetryAsync)
+            .WithSummary("Send a failed message again, as a new message (202); retrying twice sends one retry");
+        api.MapPost("/{id:guid}/reopen", ReopenAsync).WithSummary("Open a resolved conversation again, assigned to the agent who reopens it");
         return app;
     }
 
@@ -103,6 +106,29 @@ public static class ConversationsApi
                 throw new InvalidOperationException($"Unexpected outcome {outcome}.");
         }
     }
+
+    private static async Task<Results<Accepted<OutboundMessage>, ProblemHttpResult>> RetryAsync(
+        Guid id, Guid messageId, ClaimsPrincipal user, Outbox outbox, CancellationToken ct) =>
+        await outbox.RetryAsync(id, messageId, user.Actor(), user.ConversationActor(), ct) switch
+        {
+            null => Problems.NotFound($"No failed message {messageId} in conversation {id}."),
+            AcceptOutcome.Accepted accepted => TypedResults.Accepted(
+                $"/api/conversations/{accepted.Message.ConversationId}/messages/{accepted.Message.Id}", accepted.Message),
+            AcceptOutcome.Refused refused => TypedResults.Problem(refused.Refusal.Detail, statusCode: 409, title: refused.Refusal.Title,
+                extensions: new Dictionary<string, object?> { ["code"] = refused.Refusal.Code }),
+            AcceptOutcome.NotYours notYours => Problems.NotOwner(notYours.Owner),
+            AcceptOutcome.ConversationNotFound => Problems.NotFound($"No conversation {id}."),
+            var other => throw new InvalidOperationException($"Unexpected outcome {other}."),
+        };
+
+    private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> ReopenAsync(
+        Guid id, ClaimsPrincipal user, ConversationStore conversations, CancellationToken ct) =>
+        await conversations.ReopenAsync(id, user.ConversationActor(), ct) switch
+        {
+            (_, { } refused) => Problems.Conflict("Cannot reopen", refused),
+            ({ } conversation, _) => TypedResults.Ok(conversation),
+            _ => Problems.NotFound($"No conversation {id}."),
+        };
 
     private static ProblemHttpResult? Validate(SendMessageRequest? request)
     {

@@ -8,6 +8,8 @@ namespace ContactCenter.Server.Api;
 
 public sealed record MergeRequest(Guid? OtherCustomerId);
 
+public sealed record CustomerProfileRequest(string? Name, string? Email);
+
 public static class CustomersApi
 {
     public const int DefaultPageSize = 50;
@@ -15,9 +17,10 @@ public static class CustomersApi
 
     public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(Policies.Agent);
+        var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(Policies.CustomerReader);
         api.MapGet("", FindAsync).WithSummary("Find the customer behind a channel address");
         api.MapGet("/{id:guid}", GetAsync).WithSummary("Profile: name, identities on every channel, open conversations");
+        api.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Set the customer's name and e-mail (a field left out stays, \"\" clears it)");
         api.MapGet("/{id:guid}/timeline", TimelineAsync).WithSummary("The unified timeline, newest first, cursor paged");
         api.MapPost("/{id:guid}/merge", MergeAsync).WithSummary("Merge another customer into this one")
             .RequireAuthorization(Policies.Supervisor);
@@ -38,6 +41,19 @@ public static class CustomersApi
 
     private static async Task<Results<Ok<Customer>, ProblemHttpResult>> GetAsync(Guid id, CustomerStore customers, CancellationToken ct) =>
         await customers.GetAsync(id, ct) is { } customer ? TypedResults.Ok(customer) : Problems.NotFound($"No customer {id}.");
+
+    private static async Task<Results<Ok<Customer>, ProblemHttpResult>> UpdateAsync(
+        Guid id, CustomerProfileRequest? request, CustomerStore customers, CancellationToken ct)
+    {
+        if (request is null || (request.Name is null && request.Email is null)) return Problems.BadRequest("Body must have 'name' and/or 'email'.");
+        if (request.Name is { Length: > 200 }) return Problems.BadRequest("'name' is longer than 200 characters.");
+        var email = request.Email?.Trim();
+        if (email is { Length: > 0 } && (email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
+            return Problems.BadRequest("'email' is not an e-mail address.");
+        return await customers.UpdateProfileAsync(id, request.Name?.Trim(), email, ct) is { } customer
+            ? TypedResults.Ok(customer)
+            : Problems.NotFound($"No customer {id}.");
+    }
 
     private static async Task<Results<Ok<TimelinePage>, ProblemHttpResult>> TimelineAsync(
         Guid id, string? before, int? limit, CustomerStore customers, TimelineStore timeline, CancellationToken ct)

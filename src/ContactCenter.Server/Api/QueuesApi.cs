@@ -13,7 +13,8 @@ public sealed record QueueRequest(
     BusinessHoursDefinition? BusinessHours,
     TargetOverrides? Targets,
     List<QueueStep>? Steps,
-    EscalationDefinition? Escalation)
+    EscalationDefinition? Escalation,
+    bool? AgentsMayPick = null)
 {
     public QueueDefinition ToDefinition() => QueueStore.Normalize(new QueueDefinition
     {
@@ -23,6 +24,7 @@ public sealed record QueueRequest(
         Targets = Targets,
         Steps = Steps ?? [],
         Escalation = Escalation,
+        AgentsMayPick = AgentsMayPick ?? true,
     });
 }
 

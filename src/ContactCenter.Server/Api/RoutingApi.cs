@@ -13,6 +13,8 @@ public sealed record TransferRequest(string? Queue, string? AgentId, string? Rea
 
 public sealed record TakeoverRequest(string? Reason);
 
+public sealed record PriorityRequest(int? Priority);
+
 public sealed record EnqueueRequest(string? Queue, int? Priority, string? Reason);
 
 /// <summary>Routing actions on one conversation, next to the conversation API (resolve lives there).</summary>
@@ -27,6 +29,7 @@ public static class RoutingApi
             .WithSummary("Move it to another queue or agent: its assignee or a supervisor");
         api.MapPost("/{id:guid}/takeover", TakeoverAsync)
             .WithSummary("Take it over from its owner (or its queue): the caller becomes the assignee, capacity respected; on the timeline");
+        api.MapPost("/{id:guid}/priority", PriorityAsync).WithSummary("Change its priority (its owner or a supervisor): a waiting one moves in its queue");
         api.MapPost("/{id:guid}/enqueue", EnqueueAsync).WithSummary("Put a conversation no agent has into a queue");
         api.MapGet("/{id:guid}/clocks", ClocksAsync)
             .WithSummary("Its response clocks: first response, next responses, resolution; elapsed time and whether each met its target");
@@ -40,13 +43,18 @@ public static class RoutingApi
         new(user.Identity?.Name ?? "unknown", user.FindFirstValue(Roles.AgentIdClaim), user.IsSupervisor());
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> AssignAsync(
-        Guid id, AssignRequest? request, ClaimsPrincipal user, RoutingEngine routing, CancellationToken ct)
+        Guid id, AssignRequest? request, ClaimsPrincipal user, RoutingEngine routing, ConversationStore conversations, QueueStore queues,
+        CancellationToken ct)
     {
         var self = user.FindFirstValue(Roles.AgentIdClaim);
         var agentId = request?.AgentId ?? self;
         if (agentId is null) return Problems.BadRequest("Body must name the 'agentId' (keys without an agent id cannot take conversations).");
         if (agentId != self && !IsSupervisor(user))
             return TypedResults.Problem("Agents take conversations themselves; supervisors assign them to others.", statusCode: 403, title: "Forbidden");
+        // A queue may keep its waiting conversations for routing alone: agents do not pick from it (supervisors still assign).
+        if (!IsSupervisor(user) && await conversations.GetAsync(id, ct) is { Status: ConversationStatus.Queued, Queue: { } queueName }
+            && await queues.GetAsync(queueName, ct) is { Definition.AgentsMayPick: false })
+            return TypedResults.Problem($"Agents do not pick conversations from queue '{queueName}'; routing assigns them.", statusCode: 403, title: "Forbidden");
         return Answer(await routing.AssignAsync(id, agentId, user.Actor(), ct));
     }
 
@@ -66,6 +74,14 @@ public static class RoutingApi
             return Problems.BadRequest("Only a key with an agent id can take a conversation over.");
         if (request?.Reason is { Length: > 500 }) return Problems.BadRequest("'reason' is longer than 500 characters.");
         return Answer(await routing.TakeoverAsync(id, self, request?.Reason, ct));
+    }
+
+    private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> PriorityAsync(
+        Guid id, PriorityRequest? request, ClaimsPrincipal user, RoutingEngine routing, CancellationToken ct)
+    {
+        if (request?.Priority is not { } priority || priority is < -RoutingValidation.MaxPriority or > RoutingValidation.MaxPriority)
+            return Problems.BadRequest($"Body must have 'priority' between -{RoutingValidation.MaxPriority} and {RoutingValidation.MaxPriority}.");
+        return Answer(await routing.SetPriorityAsync(id, priority, user.ConversationActor(), ct));
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> EnqueueAsync(

@@ -26,7 +26,9 @@ public static class Roles
     public const string Agent = "agent";
     public const string Supervisor = "supervisor";
     public const string Admin = "admin";
-    public static readonly string[] All = [Agent, Supervisor, Admin];
+    /// <summary>Other systems (CRM, order system): may send notifications and read customers, nothing else.</summary>
+    public const string Integration = "integration";
+    public static readonly string[] All = [Agent, Supervisor, Admin, Integration];
     public const string AgentIdClaim = "agent_id";
 }
 
@@ -59,7 +61,7 @@ public sealed class ApiKeyStore(IOptionsMonitor<AuthOptions> options)
             if (string.IsNullOrWhiteSpace(entry.Key)) yield return $"Auth:ApiKeys:{i} ({entry.Name}) has no Key.";
             else if (entry.Key.Length < 12) yield return $"Auth:ApiKeys:{i} ({entry.Name}) has a Key shorter than 12 characters.";
             if (!Roles.All.Contains(entry.Role, StringComparer.OrdinalIgnoreCase))
-                yield return $"Auth:ApiKeys:{i} ({entry.Name}) has Role '{entry.Role}'; use agent, supervisor or admin.";
+                yield return $"Auth:ApiKeys:{i} ({entry.Name}) has Role '{entry.Role}'; use agent, supervisor, admin or integration.";
         }
 
         foreach (var duplicate in options.ApiKeys.GroupBy(k => k.Key).Where(g => g.Key.Length > 0 && g.Count() > 1))

@@ -10,6 +10,10 @@ public static class Policies
     public const string Agent = "agent";
     public const string Supervisor = "supervisor";
     public const string Admin = "admin";
+    /// <summary>Reading customers: every person's role, and other systems' integration keys.</summary>
+    public const string CustomerReader = "customer-reader";
+    /// <summary>Proactive notifications: supervisors (and admins) and integration keys.</summary>
+    public const string Notifier = "notifier";
 }
 
 internal static class AuthHosting
@@ -49,7 +53,9 @@ internal static class AuthHosting
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Agent, p => p.RequireRole(Roles.Agent, Roles.Supervisor, Roles.Admin))
             .AddPolicy(Policies.Supervisor, p => p.RequireRole(Roles.Supervisor, Roles.Admin))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.CustomerReader, p => p.RequireRole(Roles.Agent, Roles.Supervisor, Roles.Admin, Roles.Integration))
+            .AddPolicy(Policies.Notifier, p => p.RequireRole(Roles.Supervisor, Roles.Admin, Roles.Integration));
         return services;
     }
 

@@ -1,9 +1,12 @@
+using ContactCenter.Channels.Email;
 using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core;
 using ContactCenter.Core.Bot;
+using ContactCenter.Core.Desk;
 using ContactCenter.Core.Flows;
+using ContactCenter.Core.Reports;
 using ContactCenter.Core.Routing;
 using System.Threading.RateLimiting;
 using ContactCenter.Server.Auth;
@@ -34,6 +37,8 @@ public static class ContactCenterHosting
         services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddContactCenterReports(builder.Configuration);
+        services.AddContactCenterDesk(builder.Configuration);
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddContactCenterJobs(builder.Configuration);
@@ -42,6 +47,8 @@ public static class ContactCenterHosting
         services.AddTelegramChannel(builder.Configuration);
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
+        services.AddEmailChannel(builder.Configuration);
+        services.AddContactCenterIntegrations(builder.Configuration);
         services.AddContactCenterTelemetry(builder.Configuration);
         services.AddContactCenterStartupChecks();
 

@@ -54,6 +54,9 @@ internal sealed partial class ErrorHandler(IProblemDetailsService problems, ILog
         BadInputException e => e.Message,
         JsonException e => $"The body is not valid JSON for this request: {e.Message}",
         DecoderFallbackException => "The body is not valid text in its charset.",
+        InvalidDataException e => $"The body is malformed: {e.Message}", // form limits, compressed bodies
+        // A multipart body that ends early or lies about its boundary (ReadFormAsync); other I/O errors stay 500.
+        IOException { Source: "Microsoft.AspNetCore.WebUtilities" } e => $"The body is malformed: {e.Message}",
         FormatException e => $"A value has the wrong format: {e.Message}",
         PostgresException { SqlState: "22021" or "22P05" } => "A value contains a character that cannot be stored (such as U+0000).",
         PostgresException { SqlState: "22003" or "22008" or "22007" or "22P02" } => "A value is out of range or not of the expected kind.",

@@ -16,10 +16,13 @@ public static class PageHosting
     public const string CsrfHeader = "X-CSRF-TOKEN";
 
     // No inline script or style anywhere: customer text that slipped into markup still could not run.
-    // Pages that need more (the softphone's Twilio endpoints) extend it in one place: here.
+    // Pages that need more extend it in one place: here. The softphone (Twilio Voice JavaScript SDK) signals over
+    // wss://voice-js.*.twilio.com, reports call quality to eventgw.twilio.com and plays its ring tones from
+    // sdk.twilio.com; the call's audio is WebRTC, which CSP does not govern.
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; " +
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: https://sdk.twilio.com; " +
+        "connect-src 'self' wss://*.twilio.com https://eventgw.twilio.com; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+        "form-action 'self'; frame-ancestors 'none'";
 
     public static IServiceCollection AddContactCenterPages(this IServiceCollection services)
     {

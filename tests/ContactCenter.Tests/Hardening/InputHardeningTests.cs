@@ -32,6 +32,25 @@ public class InputHardeningTests(HardeningFixture fx) : IClassFixture<HardeningF
     }
 
     [Fact]
+    public async Task ALongNonAsciiSmsIsStoredWhole()
+    {
+        // 1600 characters of emoji are ~19 kB percent-encoded: beyond the form reader's 2 kB default for a value.
+        var body = string.Concat(Enumerable.Repeat("😀", 800));
+        await fx.ReceiveAsync(TwilioRequests.Sms(body));
+        Assert.Equal(body, (await fx.OnlyInboundAsync()).Text);
+    }
+
+    [Theory]
+    [InlineData("multipart/form-data; boundary=zz", "not multipart at all")]
+    [InlineData("multipart/form-data", "--zz\r\n")]
+    public async Task AFormThatLiesAboutBeingMultipartIs400(string contentType, string body)
+    {
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        await (await fx.App.ClientWithKey(null).PostAsync("/login", content)).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task StatusCallbackAndVoiceFormFieldsWithNulsAreNot500()
     {
         var status = await fx.PostStatusAsync(Guid.NewGuid(), "SM\0" + Guid.NewGuid().ToString("N"), "delivered", errorCode: "3\00");

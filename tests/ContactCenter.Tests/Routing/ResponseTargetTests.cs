@@ -1,14 +1,48 @@
 using System.Net;
+using ContactCenter.Core.ResponseTargets;
+using ContactCenter.Core.Storage;
+using ContactCenter.Core.Work;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ContactCenter.Tests.Routing;
 
-/// <summary>Response clocks through the real path: webchat messages in, agent answers out, Hangfire and the deadline worker running.</summary>
-public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixture>, IAsyncLifetime
+/// <summary>The routing host on a clock the test moves: a 3-second target passes without waiting 3 seconds.</summary>
+public sealed class ResponseTargetFixture : RoutingFixture
+{
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        base.ConfigureServices(services);
+        services.AddSingleton<TimeProvider>(Clock);
+    }
+
+    /// <summary>Moves the clock on, runs the checks now due, and waits for the work they cause.</summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        Clock.Advance(by);
+        // The deadline worker may have claimed a check itself (its timer fires on the fake clock too): wait for it.
+        await TestSupport.EventuallyAsync(async () =>
+        {
+            await App.Service<DeadlineWorker>().RunOnceAsync(TimeSpan.Zero, CancellationToken.None);
+            await using var connection = await Db.OpenConnectionAsync();
+            return (long)(await connection.Sql("select count(*) from response_clocks where next_check_at <= $1", Clock.GetUtcNow())
+                .ExecuteScalarAsync())! == 0;
+        }, "every check due on the moved clock ran");
+        await App.Service<WorkPipeline>().WaitForIdleAsync();
+    }
+}
+
+/// <summary>Response clocks through the real path: webchat messages in, agent answers out, the deadline worker running on a fake clock.</summary>
+public class ResponseTargetTests(ResponseTargetFixture fx) : IClassFixture<ResponseTargetFixture>, IAsyncLifetime
 {
     public async Task InitializeAsync()
     {
         await fx.ResetAsync();
         fx.Sender.Reset();
+        // Real time only moves forward, so this never moves the fake clock back.
+        if (DateTimeOffset.UtcNow > fx.Clock.GetUtcNow()) fx.Clock.SetUtcNow(DateTimeOffset.UtcNow);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -24,7 +58,11 @@ public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixtu
         Assert.Equal("general", queued["queue"]!.GetValue<string>());
         Assert.Equal(0, queued["priority"]!.GetValue<int>());
 
-        var breach = await fx.App.WaitForEventAsync(conversation, "sla.breached", TimeSpan.FromSeconds(15));
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(2.5));
+        Assert.Single(await fx.App.EventsAsync(conversation, "sla.warning"));
+        Assert.Empty(await fx.App.EventsAsync(conversation, "sla.breached"));
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var breach = await fx.App.WaitForEventAsync(conversation, "sla.breached");
         var warning = (await fx.App.EventsAsync(conversation, "sla.warning")).Single();
         var message = (await fx.App.EventsAsync(conversation, "message.received")).Single();
         Assert.Equal("first_response", breach["data"]!["kind"]!.GetValue<string>());
@@ -44,7 +82,8 @@ public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixtu
         Assert.Equal(0, queue["today"]!["withinTargetShare"]!.GetValue<double>());
 
         // Recorded once, however often the checks run again.
-        await Task.Delay(1500);
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(1.5));
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(1.5));
         Assert.Single(await fx.App.EventsAsync(conversation, "sla.breached"));
         Assert.Single(await fx.App.EventsAsync(conversation, "sla.warning"));
 
@@ -67,7 +106,7 @@ public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixtu
 
         await TestSupport.EventuallyAsync(async () => (await fx.App.ClocksAsync(conversation))
             .Any(c => c["kind"]!.GetValue<string>() == "first_response" && c["stoppedAt"] is not null), "the answer stopped the clock");
-        await Task.Delay(TimeSpan.FromSeconds(4)); // past the 3 s target
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(4)); // past the 3 s target
         var breaches = await fx.App.EventsAsync(conversation, "sla.breached");
         Assert.True(breaches.Count == 0, string.Join("\n", (await fx.App.EventsAsync(conversation)).Select(e => e.ToJsonString()))
             + "\n" + string.Join("\n", (await fx.App.ClocksAsync(conversation)).Select(e => e.ToJsonString())));
@@ -87,12 +126,14 @@ public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixtu
         // 10 s: the warning at 8 s leaves time to answer on a busy machine.
         await fx.App.PutQueueAsync("general", new { targets = new { firstResponse = "00:00:10" } });
         var conversation = await fx.App.CustomerWritesAsync("visitor-warned");
-        var warning = await fx.App.WaitForEventAsync(conversation, "sla.warning", TimeSpan.FromSeconds(20));
+        await fx.App.WaitForStatusAsync(conversation, "queued");
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(8.5));
+        var warning = await fx.App.WaitForEventAsync(conversation, "sla.warning");
         Assert.Equal("first_response", warning["data"]!["kind"]!.GetValue<string>());
         Assert.Empty(await fx.App.EventsAsync(conversation, "sla.breached"));
         await AnswerAsync(conversation);
 
-        await Task.Delay(TimeSpan.FromSeconds(3)); // past the deadline
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(3)); // past the deadline
         Assert.Empty(await fx.App.EventsAsync(conversation, "sla.breached"));
         var clock = (await fx.App.ClocksAsync(conversation)).Single(c => c["kind"]!.GetValue<string>() == "first_response");
         Assert.True(clock["withinTarget"]!.GetValue<bool>());
@@ -105,9 +146,11 @@ public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixtu
         var conversation = await fx.App.CustomerWritesAsync("visitor-next", "Question one");
         await fx.App.WaitForStatusAsync(conversation, "queued");
         await AnswerAsync(conversation, "Answer one");
-        await fx.App.ReceiveAsync(Inbound.Message(Core.Channels.Channel.Webchat, "visitor-next", "second", "Question two"));
+        await fx.App.ReceiveAsync(Inbound.Message(Core.Channels.Channel.Webchat, "visitor-next", "second", "Question two", at: fx.Clock.GetUtcNow()));
+        await fx.App.Service<WorkPipeline>().WaitForIdleAsync();
 
-        var breach = await fx.App.WaitForEventAsync(conversation, "sla.breached", TimeSpan.FromSeconds(15));
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(4));
+        var breach = await fx.App.WaitForEventAsync(conversation, "sla.breached");
         Assert.Equal("next_response", breach["data"]!["kind"]!.GetValue<string>());
         var second = (await fx.App.EventsAsync(conversation, "message.received")).Single(e => e["text"]!.GetValue<string>() == "Question two");
         Assert.Equal(second["id"]!.GetValue<long>(), breach["data"]!["startedBy"]!.GetValue<long>());
@@ -126,7 +169,9 @@ public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixtu
         await fx.App.PutQueueAsync("escalations", new { priority = 5 });
 
         var conversation = await fx.App.CustomerWritesAsync("visitor-escalate");
-        var overflow = await fx.App.WaitForEventAsync(conversation, "conversation.overflowed", TimeSpan.FromSeconds(15));
+        await fx.App.WaitForStatusAsync(conversation, "queued");
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(3));
+        var overflow = await fx.App.WaitForEventAsync(conversation, "conversation.overflowed");
         Assert.Equal("general", overflow["data"]!["from"]!.GetValue<string>());
         Assert.Equal("escalations", overflow["data"]!["to"]!.GetValue<string>());
         var breach = (await fx.App.EventsAsync(conversation, "sla.breached")).Single();
@@ -149,7 +194,7 @@ public class ResponseTargetTests(RoutingFixture fx) : IClassFixture<RoutingFixtu
         await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversation}/resolve", new { }, HttpStatusCode.OK);
         await TestSupport.EventuallyAsync(async () => (await fx.App.ClocksAsync(conversation)).All(c => c["stoppedAt"] is not null),
             "every clock stopped");
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(4));
         Assert.Empty(await fx.App.EventsAsync(conversation, "sla.breached"));
         var clocks = await fx.App.ClocksAsync(conversation);
         Assert.All(clocks, c => Assert.Equal("resolved", c["stopReason"]!.GetValue<string>()));

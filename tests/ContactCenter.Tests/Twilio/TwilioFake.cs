@@ -36,6 +36,26 @@ public sealed class TwilioFake : IDisposable
         Server = WireMockServer.Start();
         Server.Given(Request.Create().WithPath(MessagesPath).UsingPost())
             .RespondWith(Response.Create().WithCallback(Handle));
+        Server.Given(Request.Create().WithPath(MessagesPath).UsingGet())
+            .RespondWith(Response.Create().WithCallback(List));
+    }
+
+    /// <summary>Messages the fake created (what the customer got), oldest first.</summary>
+    public ConcurrentQueue<Dictionary<string, object?>> Messages { get; } = new();
+
+    /// <summary>GET Messages.json lookups the service made (not counted in <see cref="Calls"/>).</summary>
+    public ConcurrentQueue<string> Lookups { get; } = new();
+
+    /// <summary>Twilio's Messages list: filtered by To and From, newest first.</summary>
+    private ResponseMessage List(IRequestMessage request)
+    {
+        var query = QueryHelpers.ParseQuery(new Uri(request.Url).Query);
+        Lookups.Enqueue(request.Url);
+        var to = query.GetValueOrDefault("To").ToString();
+        var from = query.GetValueOrDefault("From").ToString();
+        var messages = Messages.Reverse()
+            .Where(m => (string?)m["to"] == to && (from.Length == 0 || (string?)m["from"] == from)).ToList();
+        return Json(200, new { messages, next_page_uri = (string?)null, page = 0, page_size = messages.Count });
     }
 
     public WireMockServer Server { get; }
@@ -47,6 +67,8 @@ public sealed class TwilioFake : IDisposable
     {
         Script.Clear();
         Calls.Clear();
+        Messages.Clear();
+        Lookups.Clear();
     }
 
     private ResponseMessage Handle(IRequestMessage request)
@@ -75,29 +97,32 @@ public sealed class TwilioFake : IDisposable
     public ResponseMessage Created(IRequestMessage request)
     {
         var form = QueryHelpers.ParseQuery(request.Body ?? "");
-        var sid = $"SM{Interlocked.Increment(ref _sids):x32}";
-        return Json(201, new
+        var message = new Dictionary<string, object?>
         {
-            sid,
-            status = "queued",
-            to = form.GetValueOrDefault("To").ToString(),
-            from = form.GetValueOrDefault("From").ToString(),
-            body = form.GetValueOrDefault("Body").ToString(),
-            error_code = (int?)null,
-            error_message = (string?)null,
-            date_created = DateTimeOffset.UtcNow.ToString("R"),
-        });
+            ["sid"] = $"SM{Interlocked.Increment(ref _sids):x32}",
+            ["status"] = "queued",
+            ["direction"] = "outbound-api",
+            ["to"] = form.GetValueOrDefault("To").ToString(),
+            ["from"] = form.GetValueOrDefault("From").ToString(),
+            ["body"] = form.GetValueOrDefault("Body").ToString(),
+            ["error_code"] = null,
+            ["error_message"] = null,
+            ["date_created"] = DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        Messages.Enqueue(message);
+        return Json(201, message);
     }
 
     /// <summary>A Twilio error answer: <c>{ "code", "message", "more_info", "status" }</c>.</summary>
     public static Func<IRequestMessage, ResponseMessage> Error(int status, int code, string message) =>
         _ => Json(status, new { code, message, more_info = $"https://www.twilio.com/docs/errors/{code}", status });
 
-    /// <summary>Accepts the message, but only after <paramref name="delay"/>.</summary>
+    /// <summary>Creates the message at once (the customer gets it) but answers only after <paramref name="delay"/>, as Twilio under load.</summary>
     public Func<IRequestMessage, ResponseMessage> Slow(TimeSpan delay) => request =>
     {
+        var created = Created(request);
         Thread.Sleep(delay);
-        return Created(request);
+        return created;
     };
 
     public static ResponseMessage Json(int status, object body) => new()

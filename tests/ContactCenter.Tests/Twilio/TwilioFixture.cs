@@ -40,7 +40,8 @@ public class TwilioFixture : AppFixture
         await base.InitializeAsync();
         // One call through the service's REST client to the fake, so neither side's first-call start-up (JIT,
         // connections) lands inside a test's request timeout on a busy machine.
-        await App.Service<TwilioRestClient>().CreateMessageAsync([new("To", "+15005550001"), new("Body", "warm-up")], CancellationToken.None);
+        await App.Service<TwilioRestClient>().CreateMessageAsync(
+            new global::Twilio.Rest.Api.V2010.Account.CreateMessageOptions(new global::Twilio.Types.PhoneNumber("+15005550001")) { Body = "warm-up" }, CancellationToken.None);
         Twilio.Reset();
     }
 

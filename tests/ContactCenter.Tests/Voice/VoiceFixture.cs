@@ -52,6 +52,9 @@ public class VoiceFixture : TwilioFixture
     {
         Twilio.Server.Given(Request.Create().WithPath(new WildcardMatcher(CallsPrefix + "*")).UsingPost())
             .RespondWith(Response.Create().WithCallback(AnswerCalls));
+        // The Calls list, which a retried callback checks before calling the customer again.
+        Twilio.Server.Given(Request.Create().WithPath(CallsPrefix + ".json").UsingGet())
+            .RespondWith(Response.Create().WithCallback(_ => TwilioFake.Json(200, new { calls = PlacedCalls.Reverse().ToList() })));
         await base.InitializeAsync();
     }
 
@@ -61,8 +64,12 @@ public class VoiceFixture : TwilioFixture
         FlowClock.SetUtcNow(FlowTestSupport.OpenMonday);
         CallRequests.Clear();
         CallScript.Clear();
+        PlacedCalls.Clear();
         Twilio.Reset();
     }
+
+    /// <summary>Calls the fake placed, oldest first.</summary>
+    public ConcurrentQueue<Dictionary<string, object?>> PlacedCalls { get; } = new();
 
     private ResponseMessage AnswerCalls(IRequestMessage request)
     {
@@ -73,6 +80,17 @@ public class VoiceFixture : TwilioFixture
         if (CallScript.TryDequeue(out var step)) return step(request);
         var created = request.Path.EndsWith("/Calls.json", StringComparison.Ordinal);
         var sid = created ? $"CA{Interlocked.Increment(ref _sids):x32}" : request.Path[(request.Path.LastIndexOf('/') + 1)..^".json".Length];
+        if (created)
+        {
+            var form = QueryHelpers.ParseQuery(request.Body ?? "");
+            PlacedCalls.Enqueue(new Dictionary<string, object?>
+            {
+                ["sid"] = sid, ["to"] = form.GetValueOrDefault("To").ToString(), ["from"] = form.GetValueOrDefault("From").ToString(),
+                ["status"] = "queued", ["direction"] = "outbound-api",
+                ["date_created"] = DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture),
+            });
+        }
+
         return TwilioFake.Json(created ? 201 : 200, new { sid, status = created ? "queued" : "in-progress", account_sid = TwilioFake.AccountSid });
     }
 }

@@ -1,26 +1,26 @@
+// The hand-written TwiML writer the service used before the Twilio SDK (issue 14), kept here only as the
+// same-run baseline of the `twiml` scenario. Not used by the service.
 using System.Globalization;
 using System.Text;
 using System.Xml;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace ContactCenter.Channels.Twilio;
+namespace ContactCenter.Bench;
 
 /// <summary>
 /// One TwiML element: a verb or a noun with attributes, text and nested elements (a Gather holding a Say).
-/// Verbs are made by the methods of <see cref="TwimlResponse"/>; a new verb (Say, Play, Gather, Dial, Enqueue,
+/// Verbs are made by the methods of <see cref="LegacyTwimlResponse"/>; a new verb (Say, Play, Gather, Dial, Enqueue,
 /// Redirect, Record, Hangup …) is one more small method there, or built here and passed to Add.
 /// </summary>
-public sealed class TwimlElement(string name)
+internal sealed class LegacyTwimlElement(string name)
 {
     private readonly List<KeyValuePair<string, string>> _attributes = [];
-    private readonly List<TwimlElement> _children = [];
+    private readonly List<LegacyTwimlElement> _children = [];
 
     public string Name { get; } = name;
     public string? Text { get; set; }
 
     /// <summary>Adds an attribute; a null value is left out, booleans are written as Twilio expects them.</summary>
-    public TwimlElement Attribute(string name, object? value)
+    public LegacyTwimlElement Attribute(string name, object? value)
     {
         var text = value switch
         {
@@ -34,7 +34,7 @@ public sealed class TwimlElement(string name)
         return this;
     }
 
-    public TwimlElement Add(TwimlElement child)
+    public LegacyTwimlElement Add(LegacyTwimlElement child)
     {
         _children.Add(child);
         return this;
@@ -94,26 +94,26 @@ public sealed class TwimlElement(string name)
 
 /// <summary>
 /// A TwiML document: <c>&lt;Response&gt;</c> and its verbs, written with <see cref="XmlWriter"/> so every
-/// value is escaped. <c>new TwimlResponse()</c> alone is the empty answer (<c>&lt;Response/&gt;</c>).
+/// value is escaped. <c>new LegacyTwimlResponse()</c> alone is the empty answer (<c>&lt;Response/&gt;</c>).
 /// </summary>
-public sealed class TwimlResponse
+internal sealed class LegacyTwimlResponse
 {
     public const string ContentType = "text/xml; charset=utf-8";
 
-    private readonly TwimlElement _root = new("Response");
+    private readonly LegacyTwimlElement _root = new("Response");
 
     /// <summary>Appends any verb (for verbs without a helper yet).</summary>
-    public TwimlResponse Add(TwimlElement verb)
+    public LegacyTwimlResponse Add(LegacyTwimlElement verb)
     {
         _root.Add(verb);
         return this;
     }
 
     /// <summary><c>&lt;Message&gt;</c>: a reply to the message being answered (SMS, MMS, WhatsApp).</summary>
-    public TwimlResponse Message(string body, IEnumerable<string>? mediaUrls = null, string? to = null, string? from = null,
+    public LegacyTwimlResponse Message(string body, IEnumerable<string>? mediaUrls = null, string? to = null, string? from = null,
         string? action = null)
     {
-        var message = new TwimlElement("Message").Attribute("to", to).Attribute("from", from).Attribute("action", action);
+        var message = new LegacyTwimlElement("Message").Attribute("to", to).Attribute("from", from).Attribute("action", action);
         var media = mediaUrls?.ToList() ?? [];
         if (media.Count == 0)
         {
@@ -122,8 +122,8 @@ public sealed class TwimlResponse
         else
         {
             // With media, the text and each attachment are nouns of their own.
-            message.Add(new TwimlElement("Body") { Text = body });
-            foreach (var url in media) message.Add(new TwimlElement("Media") { Text = url });
+            message.Add(new LegacyTwimlElement("Body") { Text = body });
+            foreach (var url in media) message.Add(new LegacyTwimlElement("Media") { Text = url });
         }
 
         return Add(message);
@@ -142,8 +142,6 @@ public sealed class TwimlResponse
 
         return output.ToString();
     }
-
-    public ContentHttpResult ToResult() => TypedResults.Text(ToString(), ContentType);
 
     /// <summary>Makes the XML declaration say utf-8, the encoding the response is sent in.</summary>
     private sealed class Utf8StringWriter(StringBuilder builder) : StringWriter(builder, CultureInfo.InvariantCulture)

@@ -1,0 +1,26 @@
+using ContactCenter.Core.Outbound;
+using ContactCenter.Core.Work;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContactCenter.Channels.Email;
+
+public static class EmailChannel
+{
+    /// <summary>
+    /// Support mailboxes (<c>Email:*</c>): a watcher per mailbox with an IMAP host, the SMTP sender, per-mailbox
+    /// queues. Without mailboxes nothing runs and the outbox refuses email.
+    /// </summary>
+    public static IServiceCollection AddEmailChannel(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<EmailOptions>(configuration.GetSection(EmailOptions.Section));
+        services.AddSingleton<EmailStore>();
+        services.AddSingleton<SetAsideStore>();
+        services.AddSingleton<MailImporter>();
+        services.AddSingleton<MailboxWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<MailboxWatcher>());
+        services.AddSingleton<IChannelSender, EmailSender>();
+        services.AddTimelineReaction<MailboxRouting>(MailboxRouting.Types);
+        return services;
+    }
+}

@@ -1,0 +1,50 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ContactCenter.Core.Reports;
+
+/// <summary>The filters every report applies to the conversation (alias <c>c</c>), as named parameters.</summary>
+internal static class ReportSql
+{
+    /// <summary>
+    /// A conversation that only carried the answer to the satisfaction question of an earlier one (the bot closes it
+    /// at once and records <c>csat.response</c> there, keyed by the answering message): not a new contact.
+    /// </summary>
+    public const string SurveyAnswer = """
+        exists (select 1 from timeline_events m
+                where m.conversation_id = {0}.id and m.type = 'message.received'
+                  and exists (select 1 from timeline_events s where s.dedupe_key = 'csat:bot:' || m.id and s.conversation_id <> {0}.id))
+        """;
+
+    public static string Filter(bool tagsExist) => $"""
+        (@channel::text is null or c.channel = @channel) and (@queue::text is null or c.queue = @queue)
+        and (@agent::text is null or c.assignee = @agent)
+        and (@tag::text is null or {(tagsExist ? "exists (select 1 from conversation_tags t where t.conversation_id = c.id and t.tag = @tag)" : "false")})
+        """;
+
+    /// <summary>
+    /// Tags (conversation_tags) come with the agent desk; until that table exists a tag filter selects nothing.
+    /// </summary>
+    public static async Task<bool> TagsExistAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select to_regclass('conversation_tags') is not null", connection);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, ReportQuery query, DateTimeOffset? readFrom = null, DateTimeOffset? readTo = null)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.TimestampTz) { Value = (readFrom ?? query.Start).UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter("end", NpgsqlDbType.TimestampTz) { Value = (readTo ?? query.End).UtcDateTime });
+        command.Parameters.Add(Text("channel", query.Channel));
+        command.Parameters.Add(Text("queue", query.Queue));
+        command.Parameters.Add(Text("agent", query.Agent));
+        command.Parameters.Add(Text("tag", query.Tag));
+        command.Parameters.Add(new NpgsqlParameter("tz", NpgsqlDbType.Text) { Value = query.Zone.Id });
+        command.Parameters.Add(new NpgsqlParameter("grain", NpgsqlDbType.Text) { Value = query.By == ReportGrain.Day ? "day" : "hour" });
+        return command;
+    }
+
+    private static NpgsqlParameter Text(string name, string? value) =>
+        new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
+}
