@@ -83,8 +83,11 @@ switch (scenario)
         await DeskScenario.RunAsync(database, Option("--assigned", 50), Option("--waiting", 10000), Option("--desks", 50), Option("--rate", 100),
             Option("--seconds", 10), Option("--memory-desks", 500));
         break;
+    case "reports":
+        await ReportsScenario.RunAsync(database, Option("--conversations", 100000), Option("--events", 1000000), Option("--queues", 200), Option("--agents", 1000), Option("--runs", 10));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk, reports");
         return 2;
 }
 
