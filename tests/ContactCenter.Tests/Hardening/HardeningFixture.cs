@@ -21,6 +21,10 @@ public sealed class HardeningFixture : TwilioFixture
         ["Meta:VerifyToken"] = MetaFixture.VerifyToken,
         ["Meta:PageAccessToken"] = MetaFixture.PageToken,
         ["Meta:GraphBaseUrl"] = Graph.Url,
+        // Agents' voice configured too: an unconfigured softphone token is a deliberate 503, not bad input.
+        ["Twilio:ApiKeySid"] = ContactCenter.Tests.AgentVoice.AgentVoiceFixture.ApiKeySid,
+        ["Twilio:ApiKeySecret"] = ContactCenter.Tests.AgentVoice.AgentVoiceFixture.ApiKeySecret,
+        ["Twilio:Voice:TwimlAppSid"] = ContactCenter.Tests.AgentVoice.AgentVoiceFixture.TwimlAppSid,
     };
 
     public override async Task DisposeAsync()
