@@ -71,8 +71,14 @@ public sealed class DeskReplyTests(DeskBotFixture fx, ITestOutputHelper output) 
 
         await TestSupport.EventuallyAsync(() => Task.FromResult(fx.Twilio.Calls.Any(c => c["Body"] == expected)), "Twilio was asked to send the reply");
         var sent = Assert.Single(fx.Twilio.Calls, c => c["To"] == "whatsapp:" + Customer && c["Body"] == expected);
-        var outbound = (await fx.App.Agent().GetJsonAsync($"/api/conversations/{id}/messages")).AsArray()
-            .Single(m => m!["text"]?.GetValue<string>() == expected)!;
+        // Twilio has been called; the message id it answered is recorded a moment later, in the send's own transaction.
+        System.Text.Json.Nodes.JsonNode outbound = null!;
+        await TestSupport.EventuallyAsync(async () =>
+        {
+            outbound = (await fx.App.Agent().GetJsonAsync($"/api/conversations/{id}/messages")).AsArray()
+                .Single(m => m!["text"]?.GetValue<string>() == expected)!;
+            return outbound["providerMessageId"] is not null;
+        }, "the send recorded Twilio's message id");
         var sid = outbound["providerMessageId"]!.GetValue<string>();
         var message = page.Locator($"#timeline li[data-message='{outbound["id"]!.GetValue<string>()}']");
         await Assertions.Expect(message.Locator(".status")).ToHaveTextAsync("queued");
