@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using ContactCenter.Tests.Twilio;
+using ContactCenter.Core.Storage;
 
 namespace ContactCenter.Tests.Integrations;
 
@@ -61,6 +62,15 @@ public class NotificationBatchTests(PacedNotificationFixture fx) : IClassFixture
         var done = await fx.WaitAsync(id, n => n.Status() == "cancelled", "the batch is cancelled", TimeSpan.FromSeconds(30));
         var progress = done["progress"]!;
         Assert.Equal(0, progress["pending"]!.GetValue<int>() + progress["sending"]!.GetValue<int>());
+        // Messages handed to the outbox before the cancel still go out; after that, nothing new is created.
+        long created = 0;
+        await TestSupport.EventuallyAsync(async () =>
+        {
+            await using var connection = await fx.Db.OpenConnectionAsync();
+            var open = (long)(await connection.Sql("select count(*) from outbound_messages where status in ('pending', 'dispatching')").ExecuteScalarAsync())!;
+            created = (long)(await connection.Sql("select count(*) from outbound_messages").ExecuteScalarAsync())!;
+            return open == 0 && fx.Twilio.Calls.Count == created;
+        }, "what reached the outbox before the cancel is dispatched");
         var sent = fx.Twilio.Calls.Count;
         Assert.InRange(sent, 10, 150);
         Assert.Equal(200, progress["cancelled"]!.GetValue<int>());
