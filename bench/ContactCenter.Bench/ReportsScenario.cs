@@ -99,6 +99,25 @@ public static class ReportsScenario
               select id, customer_id, channel, 'bot', (hashtext(id::text) & 1), case when hashtext(id::text) & 1 = 0 then closed_at end,
                      case when hashtext(id::text) & 1 = 1 then closed_at end, opened_at, opened_at
               from conversations where channel <> 'voice';
+            -- The console's own load: 20 conversations waiting in each queue now, with running first-response clocks
+            -- (a quarter of them breached), and clocks answered and breached today.
+            insert into customers (id, name, created_at) select md5('waiter' || i)::uuid, 'W', now() from generate_series(1, {queues * 20}) i;
+            insert into conversations (id, customer_id, channel, customer_address, status, queue, opened_at)
+              select md5('wait' || i)::uuid, md5('waiter' || i)::uuid, ({channels})[1 + i % 6], 'w' || i,
+                     'queued', 'q' || (1 + i % {queues}), now() - i * interval '1 second'
+              from generate_series(1, {queues * 20}) i;
+            insert into queue_entries (conversation_id, queue, channel, bucket, priority, rank, waiting_since, entered_at)
+              select id, queue, channel, case when channel = 'voice' then 'voice' else 'messaging' end, 0, 0, opened_at, opened_at
+              from conversations where status = 'queued';
+            insert into response_clocks (conversation_id, kind, channel, queue, started_by, started_at, target, due_at, breached_at)
+              select id, 'first_response', channel, queue, 1000000 + row_number() over (), opened_at, interval '5 minutes',
+                     opened_at + interval '5 minutes', case when row_number() over () % 4 = 0 then now() - interval '1 minute' end
+              from conversations where status = 'queued';
+            insert into response_clocks (conversation_id, kind, channel, queue, started_by, started_at, target, due_at, stopped_at, stop_reason, breached_at)
+              select id, 'next_response', channel, queue, 2000000 + row_number() over (), date_trunc('day', now()), interval '5 minutes',
+                     date_trunc('day', now()) + (now() - date_trunc('day', now())) / 4, date_trunc('day', now()) + (now() - date_trunc('day', now())) / 2,
+                     'answered', case when row_number() over () % 10 = 0 then date_trunc('day', now()) + (now() - date_trunc('day', now())) / 4 end
+              from conversations where status = 'assigned' and closed_at is null;
             analyze;
             """;
         await using var command = new NpgsqlCommand(sql, c);

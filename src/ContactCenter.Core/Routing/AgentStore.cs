@@ -128,21 +128,25 @@ public sealed class AgentStore(NpgsqlDataSource db, IOptions<RoutingOptions> opt
                 rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.Instant(5), reader.Instant(6)));
         }
 
-        var loads = await LoadsAsync(connection, rows.Select(r => r.Id).ToArray(), ct);
+        // Many agents (the list): one pass over every open assignment is cheaper than a probe per agent.
+        var loads = await LoadsAsync(connection, rows.Count > 50 ? null : rows.Select(r => r.Id).ToArray(), ct);
         return rows.Select(r => new Agent(r.Id, r.Name, r.Status, ParseLevels(r.Skills), ParseLevels(r.Capacity),
             CapacityBuckets.All.ToDictionary(b => b, b => loads.GetValueOrDefault((r.Id, b))), r.Changed, r.Idle)).ToList();
     }
 
-    /// <summary>Open conversations assigned to each agent, per bucket.</summary>
-    internal static async Task<Dictionary<(string Agent, string Bucket), int>> LoadsAsync(NpgsqlConnection connection, string[] agentIds, CancellationToken ct)
+    /// <summary>Open conversations assigned to each agent (null: every agent), per bucket.</summary>
+    internal static async Task<Dictionary<(string Agent, string Bucket), int>> LoadsAsync(NpgsqlConnection connection, string[]? agentIds, CancellationToken ct)
     {
         var loads = new Dictionary<(string, string), int>();
-        if (agentIds.Length == 0) return loads;
-        await using var command = connection.Sql($"""
-            select assignee, {BucketSql}, count(*)::int from conversations
-            where closed_at is null and assignee = any($1)
-            group by 1, 2
-            """, (object)agentIds);
+        if (agentIds is { Length: 0 }) return loads;
+        // Every agent: one pass over the partial index, instead of one index descent per agent.
+        await using var command = agentIds is null
+            ? connection.Sql($"select assignee, {BucketSql}, count(*)::int from conversations where closed_at is null and assignee is not null group by 1, 2")
+            : connection.Sql($"""
+                select assignee, {BucketSql}, count(*)::int from conversations
+                where closed_at is null and assignee = any($1)
+                group by 1, 2
+                """, (object)agentIds);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) loads[(reader.GetString(0), reader.GetString(1))] = reader.GetInt32(2);
         return loads;

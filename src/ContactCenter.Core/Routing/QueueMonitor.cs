@@ -35,6 +35,10 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
+        // One consistent picture; and no JIT: every statement here is a few index probes, which JIT compilation
+        // (triggered by cost estimates over 200 queues) made ten times slower.
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using (var setup = connection.Sql("set transaction read only; set local jit = off")) await setup.ExecuteNonQueryAsync(ct);
         var queues = (await QueueStore.ListAsync(connection, ct)).Where(q => onlyQueue is null || q.Name == onlyQueue).ToList();
         if (queues.Count == 0) return [];
         var names = queues.Select(q => q.Name).ToArray();
@@ -67,7 +71,6 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         {
             var hours = QueueStore.HoursOf(q.Definition);
             var (count, oldest) = counts.GetValueOrDefault(q.Name);
-            var eligible = agents.Where(a => AssignmentPass.Qualifies(a.Skills, q.Definition.RequiredSkills, null)).ToList();
             // Busy means no room for the kinds of conversation waiting here (any kind when none waits).
             var kinds = buckets.GetValueOrDefault(q.Name) ?? [.. CapacityBuckets.All];
             var (answered, within, breached, decided) = today.GetValueOrDefault(q.Name);
@@ -84,11 +87,7 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
                         Paused = !hours.IsOpen(now),
                     } : w.Target,
                 }).ToList(),
-                new AgentCounts(
-                    eligible.Count(a => a.Status == AgentStatus.Available && a.HasRoom(kinds)),
-                    eligible.Count(a => a.Status == AgentStatus.Available && !a.HasRoom(kinds)),
-                    eligible.Count(a => a.Status == AgentStatus.Away),
-                    eligible.Count(a => a.Status == AgentStatus.Offline)),
+                Count(agents, q.Definition.RequiredSkills, kinds),
                 new TodayStats(answered, within, breached, decided == 0 ? null : Math.Round((double)within / decided, 4)),
                 alerts.GetValueOrDefault(q.Name, []),
                 q.Definition);
@@ -108,14 +107,14 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
     {
         var map = new Dictionary<string, List<WaitingConversation>>();
         if (limit <= 0) return map;
+        // Each queue reads only the head of its line (index queue_entries_console), however long the line is.
         await using var command = connection.Sql("""
-            select e.queue, e.conversation_id, e.channel, e.priority, e.waiting_since, e.skill_level_cap,
+            select q.name, e.conversation_id, e.channel, e.priority, e.waiting_since, e.skill_level_cap,
                    r.kind, r.due_at, r.warned_at is not null, r.breached_at is not null
-            from (select *, row_number() over (partition by queue order by rank desc, waiting_since) as n
-                  from queue_entries where queue = any($1)) e
+            from unnest($1::text[]) with ordinality q (name, i)
+            cross join lateral (select * from queue_entries x where x.queue = q.name order by x.rank desc, x.waiting_since limit $2) e
             left join response_clocks r on r.conversation_id = e.conversation_id and r.stopped_at is null and r.kind <> 'resolution'
-            where e.n <= $2
-            order by e.queue, e.n
+            order by q.i, e.rank desc, e.waiting_since
             """, queues, limit);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -132,45 +131,73 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         return map;
     }
 
-    private sealed record AgentState(string Status, Dictionary<string, int> Skills, HashSet<string> RoomIn)
+    /// <summary>Agents alike in status, skills and room, counted once: queues walk these profiles, not every agent.</summary>
+    private sealed record AgentProfile(string Status, Dictionary<string, int> Skills, HashSet<string> RoomIn, int Agents)
     {
         public bool HasRoom(IEnumerable<string> buckets) => buckets.Any(RoomIn.Contains);
     }
 
-    private static async Task<List<AgentState>> AgentsAsync(NpgsqlConnection connection, CancellationToken ct)
+    private static AgentCounts Count(List<AgentProfile> profiles, Dictionary<string, int> required, IReadOnlyList<string> kinds)
+    {
+        int available = 0, busy = 0, away = 0, offline = 0;
+        foreach (var p in profiles)
+        {
+            if (!AssignmentPass.Qualifies(p.Skills, required, null)) continue;
+            switch (p.Status)
+            {
+                case AgentStatus.Available when p.HasRoom(kinds): available += p.Agents; break;
+                case AgentStatus.Available: busy += p.Agents; break;
+                case AgentStatus.Away: away += p.Agents; break;
+                case AgentStatus.Offline: offline += p.Agents; break;
+            }
+        }
+
+        return new AgentCounts(available, busy, away, offline);
+    }
+
+    private static async Task<List<AgentProfile>> AgentsAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         var rows = new List<(string Id, string Status, string Skills, string Capacity)>();
-        await using (var command = connection.Sql("select id, status, skills, capacity from agents"))
+        await using (var command = connection.Sql("select id, status, skills::text, capacity::text from agents"))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct)) rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
         }
 
-        var loads = await AgentStore.LoadsAsync(connection, rows.Select(r => r.Id).ToArray(), ct);
+        var loads = await AgentStore.LoadsAsync(connection, null, ct);
+        var capacities = new Dictionary<string, Dictionary<string, int>>();
         return rows.Select(r =>
-        {
-            var capacity = AgentStore.ParseLevels(r.Capacity);
-            var room = CapacityBuckets.All.Where(b => capacity.GetValueOrDefault(b) > loads.GetValueOrDefault((r.Id, b))).ToHashSet();
-            return new AgentState(r.Status, AgentStore.ParseLevels(r.Skills), room);
-        }).ToList();
+            {
+                if (!capacities.TryGetValue(r.Capacity, out var capacity)) capacities[r.Capacity] = capacity = AgentStore.ParseLevels(r.Capacity);
+                var room = string.Join(",", CapacityBuckets.All.Where(b => capacity.GetValueOrDefault(b) > loads.GetValueOrDefault((r.Id, b))));
+                return (r.Status, r.Skills, Room: room);
+            })
+            .GroupBy(r => r)
+            .Select(g => new AgentProfile(g.Key.Status, AgentStore.ParseLevels(g.Key.Skills),
+                g.Key.Room.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(), g.Count()))
+            .ToList();
     }
 
     private static async Task<Dictionary<string, (int, int, int, int)>> TodayAsync(
         NpgsqlConnection connection, string[] queues, DateTimeOffset[] dayStarts, CancellationToken ct)
     {
-        // Response targets decided today: answered today, or breached today. Clocks start at most a couple of
-        // days before they are decided, which bounds the scan by the (queue, started_at) index.
+        // Response targets decided today: answered today, or breached today (counted once when both). Each queue
+        // reads only today's rows of two partial indexes (migration 1900), however many clocks ran before.
         await using var command = connection.Sql("""
             with d (queue, day_start) as (select * from unnest($1::text[], $2::timestamptz[]))
-            select d.queue,
-                   count(*) filter (where r.stop_reason = 'answered' and r.stopped_at >= d.day_start)::int,
-                   count(*) filter (where r.stop_reason = 'answered' and r.stopped_at >= d.day_start and r.breached_at is null
-                                    and (r.due_at is null or r.stopped_at <= r.due_at))::int,
-                   count(*) filter (where r.breached_at >= d.day_start)::int,
-                   count(*)::int
-            from d join response_clocks r on r.queue = d.queue and r.kind <> 'resolution' and r.started_at >= d.day_start - interval '3 days'
-            where (r.stop_reason = 'answered' and r.stopped_at >= d.day_start) or r.breached_at >= d.day_start
-            group by d.queue
+            select d.queue, a.answered, a.within, b.breached, a.answered + b.breached - b.breached_answered
+            from d
+            cross join lateral (
+                select count(*)::int as answered,
+                       count(*) filter (where r.breached_at is null and (r.due_at is null or r.stopped_at <= r.due_at))::int as within
+                from response_clocks r
+                where r.queue = d.queue and r.stop_reason = 'answered' and r.kind <> 'resolution' and r.stopped_at >= d.day_start) a
+            cross join lateral (
+                select count(*)::int as breached,
+                       count(*) filter (where r.stop_reason = 'answered' and r.stopped_at >= d.day_start)::int as breached_answered
+                from response_clocks r
+                where r.queue = d.queue and r.breached_at is not null and r.kind <> 'resolution' and r.breached_at >= d.day_start) b
+            where a.answered > 0 or b.breached > 0
             """, queues, dayStarts.Select(d => d.UtcDateTime).ToArray());
         var map = new Dictionary<string, (int, int, int, int)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
