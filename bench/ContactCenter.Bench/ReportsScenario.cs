@@ -39,7 +39,7 @@ public static class ReportsScenario
             Console.WriteLine($"  {p99 / baseline:F1}× baseline");
         }
 
-        var monitor = new QueueMonitor(db, TimeProvider.System);
+        var monitor = new QueueMonitor(db, options, TimeProvider.System);
         await TimeAsync($"console snapshot ({queues} queues, {agents} agents)", runs, () => monitor.SnapshotAsync(null, 20, default));
         var forecaster = new QueueForecaster(db, Options.Create(new ForecastOptions()), Options.Create(new SlaOptions()), TimeProvider.System);
         await TimeAsync($"forecast of every queue ({queues})", runs, () => forecaster.ForecastManyAsync(null, default));

@@ -28,6 +28,7 @@ app.MapAgentsApi();
 app.MapQueuesApi();
 app.MapBotApi();
 app.MapSupervisorPage();
+app.MapConsoleApi();
 app.MapSoftphonePage();
 app.MapWorkApi();
 app.MapEmailApi();

@@ -16,8 +16,12 @@ public sealed class BotOptions
     public string ResumeNode { get; set; } = "anything-else";
     /// <summary>Where the bot resumes when nobody took a waiting conversation in time (callback or message).</summary>
     public string TimeoutNode { get; set; } = "no-agent";
-    /// <summary>The satisfaction question (options 1–5): its answer is recorded as <c>csat.response</c>.</summary>
+    /// <summary>The question the bot asks after a person resolved: its answer is recorded as <c>csat.response</c>
+    /// (<c>scale</c> 5, or 10 when this is the <see cref="NpsNode"/>).</summary>
     public string SurveyNode { get; set; } = "survey";
+    /// <summary>The 0–10 "would you recommend us" question: its answer is <c>csat.response</c> with <c>scale</c> 10.
+    /// Asked alone when it is the <see cref="SurveyNode"/>, or after the 1–5 question when that one leads to it.</summary>
+    public string NpsNode { get; set; } = "nps";
     /// <summary>Misunderstood answers in one conversation before the bot hands off.</summary>
     public int MaxMisunderstandings { get; set; } = 3;
     /// <summary>A message scoring at or below this (negative words minus positive ones) is clearly unhappy.</summary>

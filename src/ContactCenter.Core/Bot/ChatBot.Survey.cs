@@ -11,6 +11,8 @@ namespace ContactCenter.Core.Bot;
 /// <summary>The satisfaction question after a person resolved the conversation, and its answer.</summary>
 public sealed partial class ChatBot
 {
+    private bool IsSurveyNode(string? node) => node == Settings.SurveyNode || node == Settings.NpsNode;
+
     /// <summary>How long after the question an answer still counts.</summary>
     public static readonly TimeSpan SurveyWindow = TimeSpan.FromHours(24);
 
@@ -28,7 +30,9 @@ public sealed partial class ChatBot
         var result = await sessions.ResumeAtAsync(SessionKey(conversationId), Settings.SurveyNode, null, ct);
         if (result is FlowTurnResult.Advanced { Session: var session })
         {
-            await SendAsync(conversationId, $"bot-survey:{conversationId}", session.LastStep.AllPrompts.ToList(), session.LastStep.Expect, ct);
+            // The 0–10 question is asked in words: eleven numbered choices would be numbered from 1 (and overflow lists).
+            await SendAsync(conversationId, $"bot-survey:{conversationId}", session.LastStep.AllPrompts.ToList(),
+                Settings.SurveyNode == Settings.NpsNode ? null : session.LastStep.Expect, ct);
             row = row with { SurveySentAt = clock.GetUtcNow(), SessionVersion = session.Version };
         }
 
@@ -37,7 +41,7 @@ public sealed partial class ChatBot
     }
 
     /// <summary>
-    /// A first message in a new conversation that answers the satisfaction question of the customer's conversation
+    /// A first message in a new conversation that answers a survey question (1–5 or 0–10) of the customer's conversation
     /// resolved just before: recorded there as <c>csat.response</c>, and the new conversation is closed at once
     /// (it is not a new request, never queued, not counted as a bot conversation). False when it is no answer.
     /// </summary>
@@ -48,7 +52,6 @@ public sealed partial class ChatBot
             select b.conversation_id from bot_conversations b join conversations c on c.id = b.conversation_id
             where b.customer_id = $1 and b.channel = $2 and b.conversation_id <> $3 and c.closed_at is not null
               and b.survey_sent_at >= $4
-              and not exists (select 1 from timeline_events e where e.conversation_id = b.conversation_id and e.type = 'csat.response')
             order by b.survey_sent_at desc limit 1
             """, row.CustomerId, row.Channel.ToName(), row.ConversationId, clock.GetUtcNow() - SurveyWindow))
         {
@@ -57,7 +60,8 @@ public sealed partial class ChatBot
         }
 
         var key = SessionKey(surveyed);
-        if (await sessions.GetAsync(key, ct) is not { State.Node: var node, Ended: false } session || node != Settings.SurveyNode) return false;
+        // Still at a question (the second one when the 1–5 question leads to the 0–10 one); an answered survey has ended.
+        if (await sessions.GetAsync(key, ct) is not { State.Node: var node, Ended: false } session || !IsSurveyNode(node)) return false;
         var input = InputOf(message.Text, message.Data["choice"] as JsonObject, session.LastStep.Expect);
         if (input is not FlowInput.Choice) return false;
         if (await sessions.StepAsync(key, input, session.Version, ct) is not FlowTurnResult.Advanced { Session: var answered }) return false;

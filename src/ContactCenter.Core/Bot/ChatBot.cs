@@ -278,8 +278,9 @@ public sealed partial class ChatBot(
     /// <summary>An answer to the satisfaction question becomes <c>csat.response</c> (once per customer message).</summary>
     private async Task RecordSurveyAsync(Conversation conversation, FlowStep step, string messageKey, CancellationToken ct)
     {
-        if (step.Events.FirstOrDefault(e => e.Type == "choice" && e.Node == Settings.SurveyNode) is not { Option: { } option } ||
+        if (step.Events.FirstOrDefault(e => e.Type == "choice" && IsSurveyNode(e.Node)) is not { Option: { } option, Node: var node } ||
             !int.TryParse(option, out var score)) return;
+        var scale = node == Settings.NpsNode ? 10 : 5;
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -294,7 +295,7 @@ public sealed partial class ChatBot(
             OccurredAt = now,
             Text = score.ToString(System.Globalization.CultureInfo.InvariantCulture),
             DedupeKey = $"csat:{messageKey}",
-            Data = new JsonObject { ["score"] = score, ["scale"] = 5, ["handledBy"] = conversation.Assignee },
+            Data = new JsonObject { ["score"] = score, ["scale"] = scale, ["handledBy"] = conversation.Assignee },
         }, now, ct);
         await tx.CommitAsync(ct);
     }
@@ -327,6 +328,8 @@ public sealed partial class ChatBot(
     {
         if (choice?["id"]?.GetValue<string>() is { Length: > 0 } id) return new FlowInput.Choice(id, choice["title"]?.GetValue<string>());
         var typed = text ?? "";
+        // An option named by the number itself (the 0–10 question's "9") wins over the ninth option.
+        if (expect?.Choices.FirstOrDefault(c => c.Id == typed.Trim().TrimEnd('.', ')')) is { } named) return new FlowInput.Choice(named.Id, named.Title);
         if (expect is { Choices.Count: > 0 } && int.TryParse(typed.Trim().TrimEnd('.', ')'), out var n) && n >= 1 && n <= expect.Choices.Count)
             return new FlowInput.Choice(expect.Choices[n - 1].Id, expect.Choices[n - 1].Title);
         return new FlowInput.Text(typed);

@@ -1,5 +1,7 @@
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Reports;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ContactCenter.Core.Routing;
@@ -13,9 +15,15 @@ public sealed record AgentCounts(int Available, int Busy, int Away, int Offline)
 
 /// <param name="WithinTargetShare">Of the response targets decided today (answered, or breached; in the queue's time
 /// zone), the share answered within target; null when none was decided yet. A late answer counts once, as a miss.</param>
-public sealed record TodayStats(int Answered, int AnsweredWithinTarget, int Breached, double? WithinTargetShare);
+/// <param name="QueuedCalls">Calls whose wait in this queue ended today (answered, abandoned, voicemail, callback).</param>
+/// <param name="Abandoned">Of those, hung up while waiting after more than <c>Reports:ShortAbandon</c>.</param>
+/// <param name="AbandonmentRate">Abandoned ÷ (queued − short abandons), as the abandonment report; null without calls.</param>
+public sealed record TodayStats(int Answered, int AnsweredWithinTarget, int Breached, double? WithinTargetShare,
+    int QueuedCalls, int Abandoned, double? AbandonmentRate);
 
-public sealed record BreachAlert(Guid ConversationId, string Kind, DateTimeOffset BreachedAt, string Status, string? Assignee);
+/// <param name="AcknowledgedBy">The supervisor who acknowledged it on the console (shared by every console); null while not.</param>
+public sealed record BreachAlert(Guid ConversationId, string Kind, DateTimeOffset BreachedAt, string Status, string? Assignee,
+    string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt);
 
 public sealed record QueueSnapshot(
     string Name,
@@ -29,7 +37,7 @@ public sealed record QueueSnapshot(
     QueueDefinition Definition);
 
 /// <summary>The live view of queues for supervisors (GET /api/queues, the supervisor page), read from PostgreSQL.</summary>
-public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
+public sealed class QueueMonitor(NpgsqlDataSource db, IOptions<ReportOptions> reports, TimeProvider clock)
 {
     public async Task<IReadOnlyList<QueueSnapshot>> SnapshotAsync(string? onlyQueue, int conversationLimit, CancellationToken ct)
     {
@@ -66,6 +74,7 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         var agents = await AgentsAsync(connection, ct);
         var today = await TodayAsync(connection, names, dayStarts, ct);
         var alerts = await AlertsAsync(connection, names, ct);
+        var abandonment = await AbandonmentAsync(connection, names, dayStarts, reports.Value.ShortAbandon, ct);
 
         return queues.Select((q, i) =>
         {
@@ -73,7 +82,6 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
             var (count, oldest) = counts.GetValueOrDefault(q.Name);
             // Busy means no room for the kinds of conversation waiting here (any kind when none waits).
             var kinds = buckets.GetValueOrDefault(q.Name) ?? [.. CapacityBuckets.All];
-            var (answered, within, breached, decided) = today.GetValueOrDefault(q.Name);
             return new QueueSnapshot(
                 q.Name,
                 hours.IsOpen(now),
@@ -88,10 +96,36 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
                     } : w.Target,
                 }).ToList(),
                 Count(agents, q.Definition.RequiredSkills, kinds),
-                new TodayStats(answered, within, breached, decided == 0 ? null : Math.Round((double)within / decided, 4)),
+                Today(today.GetValueOrDefault(q.Name), abandonment.GetValueOrDefault(q.Name)),
                 alerts.GetValueOrDefault(q.Name, []),
                 q.Definition);
         }).ToList();
+    }
+
+    private static TodayStats Today((int Answered, int Within, int Breached, int Decided) t, (int Queued, int Abandoned, int Short) calls) =>
+        new(t.Answered, t.Within, t.Breached, t.Decided == 0 ? null : Math.Round((double)t.Within / t.Decided, 4),
+            calls.Queued, calls.Abandoned, calls.Queued - calls.Short == 0 ? null : Math.Round((double)calls.Abandoned / (calls.Queued - calls.Short), 4));
+
+    /// <summary>Calls whose wait in each queue ended today (their <c>call.ended</c> names the queue), by outcome.</summary>
+    private static async Task<Dictionary<string, (int, int, int)>> AbandonmentAsync(
+        NpgsqlConnection connection, string[] queues, DateTimeOffset[] dayStarts, TimeSpan shortAbandon, CancellationToken ct)
+    {
+        await using var command = connection.SqlNamed("""
+            with d (queue, day_start) as (select * from unnest(@queues::text[], @days::timestamptz[]))
+            select d.queue, count(*)::int,
+                   count(*) filter (where e.data->>'outcome' = 'abandoned' and e.occurred_at - v.queued_at > @short)::int,
+                   count(*) filter (where e.data->>'outcome' = 'abandoned' and e.occurred_at - v.queued_at <= @short)::int
+            from timeline_events e
+            join voice_calls v on v.call_sid = e.data->>'callSid' and v.queued_at is not null
+            join d on d.queue = e.data->>'queue' and e.occurred_at >= d.day_start
+            where e.type = 'call.ended' and e.occurred_at >= @earliest
+            group by d.queue
+            """, ("queues", queues), ("days", dayStarts.Select(d => d.UtcDateTime).ToArray()), ("short", shortAbandon),
+            ("earliest", dayStarts.Min()));
+        var map = new Dictionary<string, (int, int, int)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) map[reader.GetString(0)] = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
+        return map;
     }
 
     private static DateTimeOffset DayStart(RoutingQueue queue, DateTimeOffset now)
@@ -209,8 +243,9 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
     private static async Task<Dictionary<string, List<BreachAlert>>> AlertsAsync(NpgsqlConnection connection, string[] queues, CancellationToken ct)
     {
         await using var command = connection.Sql("""
-            select c.queue, r.conversation_id, r.kind, r.breached_at, c.status, c.assignee
+            select c.queue, r.conversation_id, r.kind, r.breached_at, c.status, c.assignee, a.acknowledged_by, a.acknowledged_at
             from response_clocks r join conversations c on c.id = r.conversation_id
+            left join breach_acknowledgements a on a.clock_id = r.id
             where r.breached_at is not null and r.stopped_at is null and c.closed_at is null and c.queue = any($1)
             order by r.breached_at desc
             limit 200
@@ -221,7 +256,8 @@ public sealed class QueueMonitor(NpgsqlDataSource db, TimeProvider clock)
         {
             var queue = reader.GetString(0);
             if (!map.TryGetValue(queue, out var list)) map[queue] = list = [];
-            list.Add(new BreachAlert(reader.GetGuid(1), reader.GetString(2), reader.Instant(3), reader.GetString(4), reader.Nullable<string>(5)));
+            list.Add(new BreachAlert(reader.GetGuid(1), reader.GetString(2), reader.Instant(3), reader.GetString(4), reader.Nullable<string>(5),
+                reader.Nullable<string>(6), reader.NullableInstant(7)));
         }
 
         return map;

@@ -24,6 +24,8 @@ public static class RoutingServiceCollectionExtensions
         services.AddSingleton<RoutingWorker>();
         services.AddSingleton<DeadlineWorker>();
         services.AddSingleton<QueueMonitor>();
+        services.AddSingleton<BreachAcknowledgements>();
+        services.AddSingleton<AgentDays>();
         services.AddTimelineReaction<RoutingReaction>(RoutingReaction.Types);
         services.AddHostedService(sp => new RoutingSeeder(sp, configuration));
         services.AddHostedService(sp => sp.GetRequiredService<RoutingWorker>());

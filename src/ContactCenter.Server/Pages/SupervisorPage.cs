@@ -72,13 +72,15 @@ public static class SupervisorPage
         <link rel="stylesheet" href="/assets/site.css"><link rel="stylesheet" href="/assets/supervisor.css"></head><body>
         <header class="bar"><h1>Live console</h1><nav><a href="/reports">Reports</a></nav><span id="state" class="muted">connecting…</span></header>
         <main>
-        <section id="alerts" aria-live="assertive" aria-label="breach alerts"></section>
+        <section id="alerts" aria-live="assertive" aria-label="breach alerts"></section><section id="acked" class="muted" aria-label="acknowledged breaches"></section>
+        <aside id="timeline" hidden aria-label="conversation timeline"><header><strong id="timeline-title"></strong> <span class="muted">(read-only)</span>
+        <button type="button" id="timeline-close">Close</button></header><ol id="timeline-events"></ol></aside>
         <h2>Queues</h2><table><thead><tr><th>Queue</th><th>Open</th><th>Waiting</th><th>Oldest wait</th><th>Next due</th>
-        <th>Agents available / busy / away / offline</th><th>Within target today</th><th>Breaches today</th>
+        <th>Agents available / busy / away / offline</th><th>Within target today</th><th>Breaches today</th><th>Abandoned calls today</th>
         <th>Forecast: expected wait</th><th>Agents needed / available</th></tr></thead><tbody id="queues"></tbody></table>
         <h2>Waiting conversations</h2><table><thead><tr><th>Queue</th><th>Conversation</th><th>Channel</th><th>Priority</th><th>Waiting</th>
         <th>Target</th><th>Time left</th><th></th></tr></thead><tbody id="waiting"></tbody></table>
-        <h2>Agents</h2><table><thead><tr><th>Agent</th><th>Status</th><th>In status</th><th>Load</th><th>Skills</th><th></th></tr></thead><tbody id="agents"></tbody></table>
+        <h2>Agents</h2><table><thead><tr><th>Agent</th><th>Status</th><th>In status</th><th>Load</th><th>Handled today</th><th>Average handle time</th><th>Skills</th><th></th></tr></thead><tbody id="agents"></tbody></table>
         <h2>Changes</h2><div id="log" class="muted"></div>
         <script src="/assets/common.js"></script><script src="/assets/supervisor.js"></script></main></body></html>
         """;

@@ -11,7 +11,7 @@ namespace ContactCenter.Tests.Bot;
 /// The service with the bot on WhatsApp, SMS and Telegram, routing queueing new conversations by itself (so the
 /// bot's claim is what keeps them out of queues), Twilio and Telegram faked, and a fake order-status API.
 /// </summary>
-public sealed class BotFixture : TwilioFixture
+public class BotFixture : TwilioFixture
 {
     public const string TelegramToken = "123456:TEST-bot-token-xyz";
     public const string TelegramSecret = "test_webhook-Secret1";

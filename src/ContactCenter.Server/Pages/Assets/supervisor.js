@@ -2,18 +2,29 @@
 // in the page between updates. Everything is rendered as text (cc.el), never as HTML.
 "use strict";
 (() => {
-  let queues = [], agents = [], forecasts = {}, loadedAt = Date.now(), reload = null;
+  let queues = [], agents = [], forecasts = {}, days = {}, loadedAt = Date.now(), reload = null;
   const $ = id => document.getElementById(id);
   const el = cc.el;
   const secs = s => s == null ? "" : (s < 0 ? "-" : "") + cc.duration(Math.abs(s));
-  // Acknowledged alerts are this supervisor's own: kept in the browser, keyed by conversation, kind and breach time.
-  const acked = new Set(JSON.parse(localStorage.getItem("cc.acked") || "[]"));
-  const alertKey = a => `${a.conversationId}|${a.kind}|${a.breachedAt}`;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
-  function acknowledge(a) {
-    acked.add(alertKey(a));
-    localStorage.setItem("cc.acked", JSON.stringify([...acked].slice(-500)));
-    render();
+  // Acknowledgements are stored on the server: every supervisor's console hears of them (the change reloads it).
+  async function acknowledge(a) {
+    await act("/api/console/alerts/acknowledge", { conversationId: a.conversationId, kind: a.kind });
+    load();
+  }
+
+  // A waiting conversation's timeline, read-only, beside the lists.
+  async function showTimeline(q, c) {
+    const panel = $("timeline");
+    panel.hidden = false;
+    $("timeline-title").textContent = `${c.channel} conversation ${c.conversationId} waiting in ${q.name}`;
+    try {
+      const events = await cc.api(`/api/conversations/${c.conversationId}/events`);
+      $("timeline-events").replaceChildren(...events.map(e => el("li", { dataset: { type: e.type } },
+        el("span", { class: "muted" }, `${new Date(e.occurredAt).toLocaleTimeString()} ${e.type} `),
+        e.text ? el("span", { class: "text" }, e.text) : null)));
+    } catch (e) { $("timeline-events").replaceChildren(el("li", { class: "late" }, e.message)); }
   }
 
   async function act(path, body) {
@@ -38,7 +49,10 @@
 
   function render() {
     const gone = (Date.now() - loadedAt) / 1000;
-    const alerts = queues.flatMap(q => q.alerts.map(a => ({ ...a, queue: q.name }))).filter(a => !acked.has(alertKey(a)));
+    const all = queues.flatMap(q => q.alerts.map(a => ({ ...a, queue: q.name })));
+    const alerts = all.filter(a => !a.acknowledgedBy);
+    $("acked").replaceChildren(...all.filter(a => a.acknowledgedBy).map(a => el("div", { class: "acked", dataset: { conversation: a.conversationId } },
+      `${a.kind.replace("_", " ")} breach in ${a.queue}, conversation ${a.conversationId}: acknowledged by ${a.acknowledgedBy}`)));
     $("alerts").replaceChildren(...alerts.map(a => el("div", { class: "alert", dataset: { conversation: a.conversationId } },
       el("span", null, `Breach: ${a.kind.replace("_", " ")} in ${a.queue}`),
       el("span", null, `conversation ${a.conversationId}`),
@@ -49,6 +63,8 @@
       const next = q.conversations.map(c => c.target && c.target.remainingSeconds).filter(x => x != null);
       const left = next.length ? Math.min(...next) - (q.open ? gone : 0) : null;
       const share = q.today.withinTargetShare == null ? "–" : Math.round(q.today.withinTargetShare * 100) + " %";
+      const abandoned = q.today.queuedCalls ? `${q.today.abandoned} of ${q.today.queuedCalls}` +
+        (q.today.abandonmentRate == null ? "" : ` (${Math.round(q.today.abandonmentRate * 100)} %)`) : "–";
       const f = forecasts[q.name];
       return el("tr", { dataset: { queue: q.name } },
         el("td", null, q.name), el("td", null, q.open ? "yes" : "closed"), el("td", null, String(q.waiting)),
@@ -56,6 +72,7 @@
         el("td", { class: left < 0 ? "late" : null }, secs(left)),
         el("td", null, `${q.agents.available} / ${q.agents.busy} / ${q.agents.away} / ${q.agents.offline}`),
         el("td", null, share), el("td", { class: q.today.breached ? "late" : null }, String(q.today.breached)),
+        el("td", { class: "abandoned" }, abandoned),
         el("td", { class: "forecast-wait" }, f ? (f.expectedWaitSeconds == null ? "unbounded" : secs(f.expectedWaitSeconds)) : ""),
         el("td", { class: "forecast-agents" }, f ? `${f.agentsNeeded ?? "?"} / ${f.agentsAvailable}` : ""));
     }));
@@ -63,7 +80,7 @@
     $("waiting").replaceChildren(...queues.flatMap(q => q.conversations.map(c => {
       const left = c.target && c.target.remainingSeconds != null ? c.target.remainingSeconds - (c.target.paused ? 0 : gone) : null;
       const cls = left != null && left < 0 ? "late" : c.target && c.target.warned ? "warn" : null;
-      return el("tr", { class: "clickable", title: "open the timeline", onclick: () => location.assign(`/desk#${c.conversationId}`) },
+      return el("tr", { class: "clickable", title: "open the timeline", dataset: { conversation: c.conversationId }, onclick: () => showTimeline(q, c) },
         el("td", null, q.name), el("td", null, c.conversationId), el("td", null, c.channel), el("td", null, String(c.priority)),
         el("td", null, secs(c.waitSeconds + gone)), el("td", null, c.target ? c.target.kind : ""),
         el("td", { class: cls }, `${c.target && c.target.paused ? "paused, " : ""}${secs(left)}`),
@@ -74,6 +91,8 @@
       el("td", null, a.name, " ", el("span", { class: "muted" }, a.id)), el("td", { class: "status" }, a.status),
       el("td", null, secs((Date.now() - Date.parse(a.statusChangedAt)) / 1000)),
       el("td", null, Object.keys(a.capacity).map(b => `${b} ${a.load[b] ?? 0}/${a.capacity[b]}`).join(", ")),
+      el("td", { class: "handled" }, String(days[a.id] ? days[a.id].handled : 0)),
+      el("td", { class: "handle-time" }, days[a.id] && days[a.id].averageHandleSeconds != null ? secs(days[a.id].averageHandleSeconds) : "–"),
       el("td", null, Object.entries(a.skills).map(([k, v]) => `${k} ${v}`).join(", ")),
       el("td", null, ...["away", "offline"].filter(s => s !== a.status).map(s =>
         el("button", { type: "button", onclick: () => act(`/api/agents/${encodeURIComponent(a.id)}/status`, { status: s }).then(load) }, `Set ${s}`))))));
@@ -84,19 +103,25 @@
     catch (e) { log(`forecast: ${e.message}`, true); }
   }
 
+  async function loadDays() {
+    try { days = Object.fromEntries((await cc.api(`/api/console/agents?timeZone=${encodeURIComponent(zone)}`)).map(d => [d.agentId, d])); render(); }
+    catch (e) { log(`agents' day: ${e.message}`, true); }
+  }
+
   async function load() {
     const [q, a] = await Promise.all([cc.api("/api/queues?limit=20"), cc.api("/api/agents")]);
     queues = q; agents = a; loadedAt = Date.now(); render();
-    loadForecasts();
+    loadForecasts(); loadDays();
   }
 
   cc.live("/api/live", {
-    snapshot: s => { queues = s.queues; agents = s.agents; loadedAt = Date.now(); render(); loadForecasts(); },
+    snapshot: s => { queues = s.queues; agents = s.agents; loadedAt = Date.now(); render(); loadForecasts(); loadDays(); },
     change: c => {
       log(`${c.type} ${c.queue ?? ""} ${c.conversationId || c.agentId || ""}`, c.type === "sla.breached");
       clearTimeout(reload); reload = setTimeout(load, 250);
     },
   }, state => $("state").textContent = state);
+  $("timeline-close").addEventListener("click", () => { $("timeline").hidden = true; });
   setInterval(render, 1000);
   // The forecast's window slides with time, not only with changes.
   setInterval(loadForecasts, 30000);
