@@ -71,7 +71,7 @@ public class CrashRecoveryTests : IAsyncLifetime
         }
 
         var acknowledged = answered.Count(a => a);
-        Assert.InRange(acknowledged, killAfter, messages - 1); // killed mid-burst: some answered, some not
+        Assert.True(acknowledged >= killAfter && acknowledged < messages, $"{acknowledged} of {messages} answered before the kill"); // mid-burst
         await _postgres.RestartImmediateAsync();
 
         using var second = ServiceProcess.Start(ContactCenterApp.RepositoryRoot, _postgres.ConnectionString, settings);
@@ -82,7 +82,7 @@ public class CrashRecoveryTests : IAsyncLifetime
             foreach (var chunk in again.Chunk(8))
             {
                 var codes = await Task.WhenAll(chunk.Select(i => PostAsync(http, bodies[i])));
-                Assert.All(codes, c => Assert.Equal(HttpStatusCode.OK, c));
+                Assert.True(codes.All(c => c == HttpStatusCode.OK), $"redeliveries answered {string.Join(", ", codes)}; service: {second.Errors}");
             }
         }
 
