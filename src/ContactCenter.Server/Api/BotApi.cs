@@ -24,7 +24,8 @@ public static class BotApi
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> HandoffAsync(
-        Guid id, HandoffRequestBody? request, ClaimsPrincipal user, ChatBot bot, ConversationStore conversations, CancellationToken ct)
+        Guid id, HandoffRequestBody? request, ClaimsPrincipal user, BotHandToAgent toAgent, BotHandBack handBack,
+        ConversationStore conversations, CancellationToken ct)
     {
         if (request?.To is not ("agent" or "bot")) return Problems.BadRequest("Body must have 'to': \"agent\" or \"bot\".");
         if (request.Reason is { Length: > 500 }) return Problems.BadRequest("'reason' is longer than 500 characters.");
@@ -34,7 +35,7 @@ public static class BotApi
             if (request.Node is not null) return Problems.BadRequest("'node' is where the bot resumes; it only goes with \"to\": \"bot\".");
             var queue = request.Queue ?? conversation.Queue ?? "general";
             if (!RoutingValidation.IsName(queue)) return Problems.BadRequest($"'{queue}' is not a queue name.");
-            return await bot.HandToAgentAsync(id, queue, request.Reason, user.Actor(), ct) switch
+            return await toAgent.HandToAgentAsync(id, queue, request.Reason, user.Actor(), ct) switch
             {
                 RoutingOutcome.Done done => TypedResults.Ok(done.Conversation),
                 RoutingOutcome.NotFound notFound => Problems.NotFound(notFound.Detail),
@@ -44,9 +45,9 @@ public static class BotApi
         }
 
         if (request.Queue is not null) return Problems.BadRequest("'queue' only goes with \"to\": \"agent\".");
-        if (request.Node is { } node && !bot.HasNode(conversation.Channel, node))
+        if (request.Node is { } node && !handBack.HasNode(conversation.Channel, node))
             return Problems.BadRequest($"The bot flow of {conversation.Channel.ToName()} has no node '{node}'.");
-        return await bot.HandBackAsync(id, request.Node, user.Actor(), request.Reason, ct) switch
+        return await handBack.HandBackAsync(id, request.Node, user.Actor(), request.Reason, ct) switch
         {
             HandBackOutcome.Done => TypedResults.Ok((await conversations.GetAsync(id, ct))!),
             HandBackOutcome.NotFound => Problems.NotFound($"No conversation {id}."),
