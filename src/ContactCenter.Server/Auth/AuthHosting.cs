@@ -1,3 +1,4 @@
+using ContactCenter.Core.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,8 @@ internal static class AuthHosting
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection("Auth")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddContactCenterAccounts(configuration);
+        services.AddSingleton<AuditTrail>();
 
         services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>
@@ -38,16 +41,24 @@ internal static class AuthHosting
             {
                 o.Cookie.Name = "cc_session";
                 o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                // Lax, not Strict: a person following a link into the service (or coming back from the identity
+                // provider) arrives signed in; cross-site posts still carry no cookie.
+                o.Cookie.SameSite = SameSiteMode.Lax;
                 o.LoginPath = "/login";
-                o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
                 // API calls answer 401/403 with problem details; only pages redirect to the login form.
                 o.Events.OnRedirectToLogin = context => IsApi(context.Request) ? Unauthorized(context.HttpContext) : Redirect(context);
                 o.Events.OnRedirectToAccessDenied = context => IsApi(context.Request)
                     ? Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not do this.")
                     : Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not open this page.");
+            });
+        // Sessions live in PostgreSQL; the cookie is Secure everywhere but Development (plain http on a laptop).
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<SessionStore, IWebHostEnvironment, IOptions<AccountOptions>>((o, sessions, environment, accounts) =>
+            {
+                o.SessionStore = new SessionTicketStore(sessions);
+                o.ExpireTimeSpan = accounts.Value.SessionLifetime;
+                o.Cookie.SecurePolicy = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
             });
 
         services.AddAuthorizationBuilder()
