@@ -17,6 +17,8 @@ public sealed class ApiKeyEntry
     public string? AgentId { get; set; }
     /// <summary>For agent keys: the queues whose waiting conversations the key may read (scoped access).</summary>
     public List<string> Queues { get; set; } = [];
+    /// <summary>An agent key that sees every conversation, as before scoped access (tests, migrations of old set-ups).</summary>
+    public bool AllConversations { get; set; }
 }
 
 public sealed class AuthOptions
@@ -59,6 +61,7 @@ public sealed class ApiKeyStore(IOptionsMonitor<AuthOptions> options)
         if (!string.IsNullOrWhiteSpace(match.AgentId)) claims.Add(new Claim(Roles.AgentIdClaim, match.AgentId));
         claims.Add(new Claim(Roles.KeyIdClaim, "config:" + match.Name));
         claims.AddRange(match.Queues.Select(q => new Claim(Roles.QueueClaim, q)));
+        if (match.AllConversations) claims.Add(new Claim(ScopedAccess.AllConversationsClaim, "true"));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
 

@@ -17,7 +17,7 @@ public static class Policies
     public const string Notifier = "notifier";
 }
 
-internal static class AuthHosting
+public static class AuthHosting
 {
     private const string Smart = "Smart";
 
@@ -69,6 +69,32 @@ internal static class AuthHosting
             .AddPolicy(Policies.Notifier, p => p.RequireRole(Roles.Supervisor, Roles.Admin, Roles.Integration));
         return services;
     }
+
+    /// <summary>
+    /// Runs before authentication: a sign-in post ends the session its request carries, so the cookie handler
+    /// (which would otherwise renew that same session under the new identity) stores a new one: no session
+    /// fixation, and the old cookie opens nothing. Cross-site posts carry no cookie (SameSite=Lax), so only the
+    /// person's own sign-in form can end their session this way.
+    /// </summary>
+    public static IApplicationBuilder UseFreshSessionAtSignIn(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method) && SignInPaths.Contains(context.Request.Path.Value ?? ""))
+            {
+                var options = context.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
+                    .Get(CookieAuthenticationDefaults.AuthenticationScheme);
+                var cookie = options.CookieManager.GetRequestCookie(context, options.Cookie.Name!);
+                if (cookie is not null && options.TicketDataFormat.Unprotect(cookie) is { } ticket
+                    && ticket.Principal.FindFirst(SessionIdClaim)?.Value is { } key)
+                    await context.RequestServices.GetRequiredService<SessionStore>().EndAsync(key, context.RequestAborted);
+            }
+
+            await next(context);
+        });
+
+    // The claim the cookie handler keeps the session key in (CookieAuthenticationHandler.SessionIdClaim).
+    private const string SessionIdClaim = "Microsoft.AspNetCore.Authentication.Cookies-SessionId";
+    private static readonly HashSet<string> SignInPaths = new(StringComparer.OrdinalIgnoreCase) { "/login", "/login/sso/callback" };
 
     private static bool IsApi(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");

@@ -30,7 +30,12 @@ public static class LoginPages
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/login", (string? returnUrl, HttpContext http, IAntiforgery antiforgery) =>
-            Html("Sign in", Form(returnUrl, null, antiforgery.GetAndStoreTokens(http)))).AllowAnonymous().ExcludeFromDescription();
+        {
+            // The form's token is for an anonymous post: signing in ends whatever session the browser had before
+            // authentication runs (AuthHosting.UseFreshSessionAtSignIn), so the post is checked as anonymous.
+            http.User = new ClaimsPrincipal(new ClaimsIdentity());
+            return Html("Sign in", Form(returnUrl, null, antiforgery.GetAndStoreTokens(http)));
+        }).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/login", LoginAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery()
             .RequireRateLimiting(RateLimitPolicy);
         app.MapPost("/logout", async (HttpContext http, IAntiforgery antiforgery) =>
