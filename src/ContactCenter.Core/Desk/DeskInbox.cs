@@ -188,7 +188,7 @@ public sealed class DeskInbox(NpgsqlDataSource db, TimeProvider clock)
         command.Parameters.Add(new NpgsqlParameter("supervises", NpgsqlDbType.Boolean) { Value = viewer.Supervises });
         command.Parameters.Add(new NpgsqlParameter("scope_queues", NpgsqlDbType.Array | NpgsqlDbType.Text)
         {
-            Value = viewer.Queues is { } queues ? queues.ToArray() : DBNull.Value,
+            Value = viewer.Queues is { } scoped ? scoped.ToArray() : DBNull.Value,
         });
         command.Parameters.Add(new NpgsqlParameter("channel", NpgsqlDbType.Text) { Value = (object?)filter.Channel ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = (object?)filter.Status ?? DBNull.Value });

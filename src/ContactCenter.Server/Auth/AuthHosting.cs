@@ -31,6 +31,8 @@ public static class AuthHosting
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
         services.AddContactCenterAccounts(configuration);
+        services.AddOptions<AccountOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccountOptions>, AccountOptionsValidator>();
         services.AddSingleton<AuditTrail>();
 
         services.AddAuthentication(Smart)
@@ -109,6 +111,30 @@ public static class AuthHosting
     {
         context.Response.Redirect(context.RedirectUri);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Start-up check of Auth:Users and the lockout settings: a bad seed says so instead of never signing in.</summary>
+    private sealed class AccountOptionsValidator : IValidateOptions<AccountOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AccountOptions options)
+        {
+            var errors = new List<string>();
+            if (options.MaxFailedSignIns < 1) errors.Add("Auth:MaxFailedSignIns must be at least 1.");
+            if (options.LockoutFor <= TimeSpan.Zero) errors.Add("Auth:LockoutFor must be positive.");
+            for (var i = 0; i < options.Users.Count; i++)
+            {
+                var user = options.Users[i];
+                if (!user.Email.Contains('@', StringComparison.Ordinal)) errors.Add($"Auth:Users:{i} has no Email address.");
+                if (user.Role.ToLowerInvariant() is not (Roles.Agent or Roles.Supervisor or Roles.Admin))
+                    errors.Add($"Auth:Users:{i} has Role '{user.Role}'; use agent, supervisor or admin.");
+                if (user.Role.Equals(Roles.Agent, StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(user.AgentId))
+                    errors.Add($"Auth:Users:{i} is an agent without an AgentId.");
+                if (user.Password.Length < options.MinPasswordLength)
+                    errors.Add($"Auth:Users:{i} has a Password shorter than {options.MinPasswordLength} characters.");
+            }
+
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
     }
 
     private sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>

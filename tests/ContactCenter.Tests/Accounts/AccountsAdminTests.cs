@@ -31,7 +31,8 @@ public class AccountsAdminTests(AccountsFixture fx) : IClassFixture<AccountsFixt
 
         // The same link again: refused, the password stays.
         Assert.Equal(HttpStatusCode.Gone, (await browser.GetAsync(url.PathAndQuery)).StatusCode);
-        var again = await browser.PostFormAsync("/set-password", new() { ["token"] = token, ["password"] = "third-password-3", ["confirm"] = "third-password-3" });
+        // (A browser that is not signed in: the form token of /login is an anonymous one.)
+        var again = await new CookieSession(fx.App).PostFormAsync("/set-password", new() { ["token"] = token, ["password"] = "third-password-3", ["confirm"] = "third-password-3" });
         Assert.Equal(HttpStatusCode.Gone, again.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await new CookieSession(fx.App).SignInJsonAsync("ann@example.test", "third-password-3")).StatusCode);
 
@@ -39,7 +40,7 @@ public class AccountsAdminTests(AccountsFixture fx) : IClassFixture<AccountsFixt
         var late = new Uri((await fx.App.Admin().PostJsonAsync($"/api/users/{id}/password-link", new { }, HttpStatusCode.OK))["url"]!.GetValue<string>());
         fx.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
         var lateToken = System.Web.HttpUtility.ParseQueryString(late.Query)["token"]!;
-        var expired = await browser.PostFormAsync("/set-password", new() { ["token"] = lateToken, ["password"] = "fourth-password-4", ["confirm"] = "fourth-password-4" });
+        var expired = await new CookieSession(fx.App).PostFormAsync("/set-password", new() { ["token"] = lateToken, ["password"] = "fourth-password-4", ["confirm"] = "fourth-password-4" });
         Assert.Equal(HttpStatusCode.Gone, expired.StatusCode);
 
         // Only digests are stored.
