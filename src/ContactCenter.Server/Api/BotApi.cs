@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Bot;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
@@ -24,8 +25,8 @@ public static class BotApi
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> HandoffAsync(
-        Guid id, HandoffRequestBody? request, ClaimsPrincipal user, BotHandToAgent toAgent, BotHandBack handBack,
-        ConversationStore conversations, CancellationToken ct)
+        Guid id, HandoffRequestBody? request, ClaimsPrincipal user, HttpContext http, AuditTrail audit, BotHandToAgent toAgent,
+        BotHandBack handBack, ConversationStore conversations, CancellationToken ct)
     {
         if (request?.To is not ("agent" or "bot")) return Problems.BadRequest("Body must have 'to': \"agent\" or \"bot\".");
         if (request.Reason is { Length: > 500 }) return Problems.BadRequest("'reason' is longer than 500 characters.");
@@ -47,7 +48,9 @@ public static class BotApi
         if (request.Queue is not null) return Problems.BadRequest("'queue' only goes with \"to\": \"agent\".");
         if (request.Node is { } node && !handBack.HasNode(conversation.Channel, node))
             return Problems.BadRequest($"The bot flow of {conversation.Channel.ToName()} has no node '{node}'.");
-        return await handBack.HandBackAsync(id, request.Node, user.Actor(), request.Reason, ct) switch
+        var handedBack = await handBack.HandBackAsync(id, request.Node, user.Actor(), request.Reason, ct);
+        if (handedBack is HandBackOutcome.Done) await audit.RecordAsync(http, AuditActions.HandedBack, "conversation", id.ToString(), new { request.Node });
+        return handedBack switch
         {
             HandBackOutcome.Done => TypedResults.Ok((await conversations.GetAsync(id, ct))!),
             HandBackOutcome.NotFound => Problems.NotFound($"No conversation {id}."),
