@@ -53,7 +53,8 @@ public static class AuthHosting
                 o.Events.OnRedirectToAccessDenied = context => IsApi(context.Request)
                     ? Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not do this.")
                     : Problems.WriteAsync(context.HttpContext, 403, "Forbidden", "Your role may not open this page.");
-            });
+            })
+            .AddSingleSignOn(configuration);
         // Sessions live in PostgreSQL; the cookie is Secure everywhere but Development (plain http on a laptop).
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<SessionStore, IWebHostEnvironment, IOptions<AccountOptions>>((o, sessions, environment, accounts) =>
@@ -81,7 +82,9 @@ public static class AuthHosting
     public static IApplicationBuilder UseFreshSessionAtSignIn(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
-            if (HttpMethods.IsPost(context.Request.Method) && SignInPaths.Contains(context.Request.Path.Value ?? ""))
+            var path = context.Request.Path.Value ?? "";
+            if ((HttpMethods.IsPost(context.Request.Method) && path.Equals("/login", StringComparison.OrdinalIgnoreCase))
+                || path.Equals(SingleSignOn.CallbackPath, StringComparison.OrdinalIgnoreCase))
             {
                 var options = context.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
                     .Get(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -96,7 +99,6 @@ public static class AuthHosting
 
     // The claim the cookie handler keeps the session key in (CookieAuthenticationHandler.SessionIdClaim).
     private const string SessionIdClaim = "Microsoft.AspNetCore.Authentication.Cookies-SessionId";
-    private static readonly HashSet<string> SignInPaths = new(StringComparer.OrdinalIgnoreCase) { "/login", "/login/sso/callback" };
 
     private static bool IsApi(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");

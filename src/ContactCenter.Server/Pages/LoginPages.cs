@@ -29,12 +29,13 @@ public static class LoginPages
 
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/login", (string? returnUrl, HttpContext http, IAntiforgery antiforgery) =>
+        app.MapGet("/login", (string? returnUrl, string? sso, HttpContext http, IAntiforgery antiforgery, IConfiguration configuration) =>
         {
             // The form's token is for an anonymous post: signing in ends whatever session the browser had before
             // authentication runs (AuthHosting.UseFreshSessionAtSignIn), so the post is checked as anonymous.
             http.User = new ClaimsPrincipal(new ClaimsIdentity());
-            return Html("Sign in", Form(returnUrl, null, antiforgery.GetAndStoreTokens(http)));
+            var refused = sso == "refused" ? "Single sign-on did not sign you in: your account may not exist here. Ask an admin." : null;
+            return Html("Sign in", Form(returnUrl, refused, antiforgery.GetAndStoreTokens(http), SingleSignOn.IsConfigured(configuration)));
         }).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/login", LoginAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery()
             .RequireRateLimiting(RateLimitPolicy);
@@ -46,6 +47,7 @@ public static class LoginPages
             return Results.Redirect("/login");
         }).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
         app.MapPasswordLinkPage();
+        app.MapSingleSignOn();
         return app;
     }
 
@@ -130,8 +132,11 @@ public static class LoginPages
     internal static string Error(string? error) =>
         error is null ? "" : $"<p class=\"error\" role=\"alert\">{WebUtility.HtmlEncode(error)}</p>";
 
-    private static string Form(string? returnUrl, string? error, AntiforgeryTokenSet tokens)
+    private static string Form(string? returnUrl, string? error, AntiforgeryTokenSet tokens, bool sso = false)
     {
+        var company = sso
+            ? $"""<p><a class="sso" href="/login/sso?returnUrl={WebUtility.UrlEncode(returnUrl ?? "")}">Sign in with your company account</a></p>"""
+            : "";
         var back = $"""<input type="hidden" name="returnUrl" value="{WebUtility.HtmlEncode(returnUrl ?? "")}">""";
         return $"""
             <h1>ContactCenter</h1>
@@ -144,6 +149,7 @@ public static class LoginPages
               {back}{TokenField(tokens)}
               <button type="submit">Sign in</button>
             </form>
+            {company}
             <details class="key-login"><summary>Use an API key instead</summary>
             <p>For setting up: a key from <code>Auth:ApiKeys</code> (supervisors and admins can open the job dashboard).</p>
             <form method="post" action="/login">
