@@ -13,6 +13,13 @@ public sealed partial class ChatBot
     /// <summary>Whether the channel's bot flow has the node (the API refuses unknown nodes with 400).</summary>
     public bool HasNode(Channels.Channel channel, string node) => catalog.BotFor(channel)?.Nodes.ContainsKey(node) == true;
 
+    /// <summary>The bot flow serving the conversation: its company address's own (a mailbox's bot), else the channel's.</summary>
+    private async Task<Flow?> BotForAsync(Guid conversationId, Channel channel, CancellationToken ct)
+    {
+        if (!catalog.HasAddressBots(channel)) return catalog.BotFor(channel);
+        return catalog.BotFor(channel, (await conversations.GetEndpointAsync(conversationId, ct))?.CompanyAddress);
+    }
+
     /// <summary>
     /// An agent (or supervisor) gives the conversation back to the bot, which continues at <paramref name="node"/>
     /// (default <see cref="BotOptions.ResumeNode"/>): out of the queue, away from the agent, <c>handoff.to_bot</c>.
@@ -20,7 +27,7 @@ public sealed partial class ChatBot
     public async Task<HandBackOutcome> HandBackAsync(Guid conversationId, string? node, string by, string? reason, CancellationToken ct)
     {
         if (await conversations.GetAsync(conversationId, ct) is not { } conversation) return new HandBackOutcome.NotFound();
-        if (catalog.BotFor(conversation.Channel) is not { } flow)
+        if (await BotForAsync(conversation.Id, conversation.Channel, ct) is not { } flow)
             return new HandBackOutcome.Refused("no-bot", "No bot on this channel", $"No bot flow is configured for {conversation.Channel.ToName()} (Flows:Bots).");
         if (conversation.ClosedAt is not null)
             return new HandBackOutcome.Refused("conversation-closed", "Conversation closed", $"Conversation {conversationId} is {conversation.Status}.");
@@ -43,7 +50,7 @@ public sealed partial class ChatBot
     public async Task BotTimeoutAsync(Guid conversationId, int handoff, CancellationToken ct)
     {
         if (await conversations.GetAsync(conversationId, ct) is not { ClosedAt: null, Status: ConversationStatus.Queued } conversation) return;
-        if (catalog.BotFor(conversation.Channel) is not { } flow) return;
+        if (await BotForAsync(conversation.Id, conversation.Channel, ct) is not { } flow) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await BotConversations.LockExistingAsync(connection, conversationId, ct) is not { Owner: BotOwner.Agent } row || row.Handoffs != handoff)
