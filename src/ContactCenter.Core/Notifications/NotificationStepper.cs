@@ -172,6 +172,9 @@ public sealed partial class NotificationStepper(
             }
         }
 
+        // Email: the address an agent recorded on the customer's profile counts (the send makes it their identity).
+        if (address is null && channel == Channel.Email)
+            address = (await connection.Sql("select email from customers where id = $1", customerId).ExecuteScalarAsync(ct) as string)?.ToLowerInvariant();
         if (address is null) return (null, "no-identity");
         if (optedOut) return (address, "opted-out");
         if (NotificationOptions.IsQuietChannel(channel) && (r.QuietHours ?? _options.DefaultQuietHours) is { } quiet
@@ -197,14 +200,18 @@ public sealed partial class NotificationStepper(
         return id;
     }
 
-    /// <summary>The customer's open conversation on the channel, opened for this notification when there is none;
-    /// a conversation it opens carries the notification as its context, so a reply is routed with it.</summary>
+    /// <summary>The customer's open conversation on the channel, opened for this notification when there is none (on
+    /// email always a new one: a notification is a thread of its own); a conversation it opens carries the
+    /// notification as its context, so a reply is routed with it.</summary>
     private async Task<Guid> OpenConversationAsync(Guid customerId, Channel channel, string address, RecipientState r,
         DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var survivor = await CustomerStore.LockSurvivorAsync(connection, customerId, ct);
+        // An address taken from the profile becomes the customer's identity, so the answer finds them (when it is
+        // nobody else's already: then the answer lands with that customer, as any mail from that address would).
+        if (channel == Channel.Email) await CustomerStore.ClaimIdentityAsync(connection, survivor, channel, address, now, ct);
         var (id, opened) = await ConversationStore.FindOrOpenAsync(connection, survivor, channel, address, null, now, ct);
         if (opened)
         {
