@@ -30,7 +30,7 @@ public sealed class BotHandBack(
     public async Task<HandBackOutcome> HandBackAsync(Guid conversationId, string? node, string by, string? reason, CancellationToken ct)
     {
         if (await conversations.GetAsync(conversationId, ct) is not { } conversation) return new HandBackOutcome.NotFound();
-        if (catalog.BotFor(conversation.Channel) is not { } flow)
+        if (await catalog.ForConversationAsync(db, conversation.Id, conversation.Channel, ct) is not { } flow)
             return new HandBackOutcome.Refused("no-bot", "No bot on this channel", $"No bot flow is configured for {conversation.Channel.ToName()} (Flows:Bots).");
         if (conversation.ClosedAt is not null)
             return new HandBackOutcome.Refused("conversation-closed", "Conversation closed", $"Conversation {conversationId} is {conversation.Status}.");

@@ -33,7 +33,7 @@ public sealed class BotSurvey(
     public async Task AskAsync(TimelineEvent resolved, CancellationToken ct)
     {
         if (!Settings.SurveyAfterResolution || resolved.ConversationId is not { } conversationId || resolved.Data["by"]?.GetValue<string>() == BotOwner.Author) return;
-        if (resolved.Channel is not { } channel || catalog.BotFor(channel) is null) return;
+        if (resolved.Channel is not { } channel || await catalog.ForConversationAsync(db, conversationId, channel, ct) is null) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await BotConversations.LockExistingAsync(connection, conversationId, ct) is not { Handoffs: > 0, SurveySentAt: null } row) return;

@@ -35,7 +35,7 @@ public sealed partial class BotTimeout(
     public async Task TakeBackAsync(Guid conversationId, int handoff, CancellationToken ct)
     {
         if (await conversations.GetAsync(conversationId, ct) is not { ClosedAt: null, Status: ConversationStatus.Queued } conversation) return;
-        if (catalog.BotFor(conversation.Channel) is not { } flow) return;
+        if (await catalog.ForConversationAsync(db, conversation.Id, conversation.Channel, ct) is not { } flow) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await BotConversations.LockExistingAsync(connection, conversationId, ct) is not { Owner: BotOwner.Agent } row || row.Handoffs != handoff)

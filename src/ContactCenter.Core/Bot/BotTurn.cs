@@ -18,7 +18,7 @@ public sealed class BotTurn(
     public async Task OnMessageAsync(TimelineEvent message, CancellationToken ct)
     {
         if (message.ConversationId is not { } conversationId || message.Channel is not { } channel || message.Direction != Direction.Inbound) return;
-        if (catalog.BotFor(channel) is not { } flow) return;
+        if (await catalog.ForConversationAsync(db, conversationId, channel, ct) is not { } flow) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await BotConversations.LockAsync(connection, conversationId, message.CustomerId, channel, clock.GetUtcNow(), ct);

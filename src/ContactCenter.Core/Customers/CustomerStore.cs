@@ -226,13 +226,14 @@ public sealed partial class CustomerStore(
         if (other.MergedInto is { } otherTarget)
             return new MergeOutcome.Refused($"Customer {otherId} was already merged into {otherTarget}.");
 
-        // An open conversation on a channel where the survivor has one too is folded into the survivor's.
+        // An open conversation on a channel where the survivor has one too is folded into the survivor's; on a channel
+        // that holds several open conversations (email threads) each stays a conversation of its own.
         var folded = new List<(Guid Absorbed, Guid Into)>();
         await using (var command = connection.Sql("""
             select o.id, s.id from conversations o
             join conversations s on s.customer_id = $1 and s.channel = o.channel and s.closed_at is null
-            where o.customer_id = $2 and o.closed_at is null
-            """, survivorId, otherId))
+            where o.customer_id = $2 and o.closed_at is null and not (o.channel = any($3))
+            """, survivorId, otherId, ChannelNames.SeveralOpenChannelNames))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct)) folded.Add((reader.GetGuid(0), reader.GetGuid(1)));

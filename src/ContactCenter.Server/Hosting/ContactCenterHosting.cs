@@ -34,7 +34,7 @@ public static class ContactCenterHosting
         await builder.AddContactCenterDatabaseAsync();
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
-        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath, EmailChannel.AddressBots(builder.Configuration));
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterReports(builder.Configuration);
