@@ -35,6 +35,13 @@ public sealed class DeskLayoutBrowserTests(DeskFixture fx) : IClassFixture<DeskF
             "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })");
         var (scroll, client) = (widths.GetProperty("scroll").GetInt32(), widths.GetProperty("client").GetInt32());
         Assert.True(scroll <= client, $"{what}: the page is {scroll} px wide in a {client} px window (scrolls sideways)");
+        // Nor does any column scroll sideways inside (a field or a line wider than its column).
+        var wide = await page.EvaluateAsync<string[]>("""
+            () => ["inbox", "conversation", "timeline", "side", "softphone"].map(id => document.getElementById(id))
+              .filter(el => el && el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+              .map(el => el.id + ": " + el.scrollWidth + " > " + el.clientWidth)
+            """);
+        Assert.True(wide.Length == 0, $"{what}: columns wider than they show: {string.Join(", ", wide)}");
     }
 
     /// <summary>The element is on screen, not cut off at either side, and wide enough to read.</summary>

@@ -100,7 +100,7 @@
   function render(listId, items, countId, count) {
     $(countId).textContent = String(count);
     $(listId).replaceChildren(...items.map(item => {
-      const who = item.customerName || "Customer " + item.customerId.slice(0, 8);
+      const who = item.customerName || "Customer " + item.customerId.slice(-8); // ids are UUIDv7: their start is the time, alike for customers who came together
       const button = cc.el("button", { type: "button", "aria-label": who + ", " + item.channel + (item.unread ? ", " + item.unread + " unread" : "") },
         cc.el("span", { class: "who" }, who),
         cc.el("span", {}, item.unread ? cc.el("span", { class: "badge unread", title: "unread" }, String(item.unread)) : "",

@@ -57,7 +57,7 @@ window.desk.conversation = (() => {
   function isOwner() { return !conv.assignee || conv.assignee === desk.me.agentId; }
 
   function renderHead() {
-    const name = customer.name || "Customer " + customer.id.slice(0, 8);
+    const name = customer.name || "Customer " + customer.id.slice(-8);
     $("conversation-title").textContent = name + " · " + conv.channel;
     $("conversation-meta").textContent = conv.status + (conv.queue ? " · queue " + conv.queue : "") +
       (conv.assignee ? " · assigned to " + conv.assignee : " · not assigned") + " · priority " + conv.priority;
