@@ -87,7 +87,7 @@ window.desk.conversation = (() => {
     const d = e.data || {};
     switch (e.type) {
       case "call.started": return "Call started";
-      case "call.ivr": return "IVR: " + (d.choices || d.path || d.digits || d.node ? JSON.stringify(d.choices || d.path || d.digits || d.node) : "menu");
+      case "call.ivr": return "IVR " + (d.node || "menu") + (d.option ? ": " + d.option : d.input ? ": “" + d.input + "”" : d.kind ? " (" + d.kind + ")" : "");
       case "call.queued": return "Call queued" + (d.queue ? " in " + d.queue : "");
       case "call.connected": return "Call connected" + (d.agentId ? " to " + d.agentId : "");
       case "call.ended": return "Call ended" + (d.durationSeconds != null ? " after " + cc.duration(d.durationSeconds) : "") + (d.outcome ? " (" + d.outcome + ")" : "");
