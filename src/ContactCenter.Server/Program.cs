@@ -40,6 +40,7 @@ app.MapDeskApi();
 app.MapCannedRepliesApi();
 app.MapTagsApi();
 app.MapDeskPage();
+app.MapWebchatApi();
 
 app.Run();
 return 0;
