@@ -58,6 +58,7 @@ public sealed class WebchatFeed : IHostedService, IDisposable
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
+    // Callbacks run on the listener's notification thread: they only signal, and a payload they cannot read is skipped.
     private void OnEvent(string payload)
     {
         var address = Read(payload, "address");
@@ -68,17 +69,12 @@ public sealed class WebchatFeed : IHostedService, IDisposable
     private void OnDesk(string payload)
     {
         // Every desk signal comes here; only typing on a conversation a connected visitor is in is of interest.
-        if (!payload.Contains("\"typing\"", StringComparison.Ordinal)) return;
-        using var json = JsonDocument.Parse(payload);
-        var root = json.RootElement;
-        if (root.TryGetProperty("type", out var type) && type.GetString() == "typing"
-            && root.TryGetProperty("conversationId", out var id) && Guid.TryParse(id.GetString(), out var conversationId)
-            && root.TryGetProperty("agentId", out _))
-        {
-            var name = root.TryGetProperty("name", out var n) ? n.GetString() : null;
-            foreach (var c in _byConversation.Values.Where(c => c.Conversations.ContainsKey(conversationId)))
-                c.Typing(conversationId, name);
-        }
+        if (_byConversation.IsEmpty || !payload.Contains("\"typing\"", StringComparison.Ordinal) || Read(payload, "type") != "typing") return;
+        // The visitor's own typing goes to the desks on the same feed: not back to the visitor.
+        if (payload.Contains("\"customer\":true", StringComparison.Ordinal) || !Guid.TryParse(Read(payload, "conversationId"), out var conversationId)) return;
+        var name = Read(payload, "name");
+        foreach (var c in _byConversation.Values.Where(c => c.Conversations.ContainsKey(conversationId)))
+            c.Typing(conversationId, name);
     }
 
     private void WakeAll()
@@ -89,8 +85,15 @@ public sealed class WebchatFeed : IHostedService, IDisposable
 
     private static string? Read(string payload, string property)
     {
-        using var json = JsonDocument.Parse(payload);
-        return json.RootElement.TryGetProperty(property, out var value) ? value.GetString() : null;
+        try
+        {
+            using var json = JsonDocument.Parse(payload);
+            return json.RootElement.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private void Remove(Connection connection)
@@ -119,8 +122,7 @@ public sealed class WebchatFeed : IHostedService, IDisposable
         private int _changedPending;
 
         /// <summary>Coalescing: at most one "changed" waits (one read catches up on all); typing beyond a few is dropped.</summary>
-        public Channel<VisitorSignal> Signals { get; } = System.Threading.Channels.Channel.CreateUnbounded<VisitorSignal>(
-            new UnboundedChannelOptions { SingleReader = true });
+        public Channel<VisitorSignal> Signals { get; } = System.Threading.Channels.Channel.CreateUnbounded<VisitorSignal>();
 
         /// <summary>The reader is about to read the visitor's events: a change after this wakes it again.</summary>
         public void Reading() => Interlocked.Exchange(ref _changedPending, 0);

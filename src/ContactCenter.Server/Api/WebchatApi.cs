@@ -24,6 +24,8 @@ public sealed record WebchatMessageRequest(string? Text, WebchatChoiceRequest? C
 
 public sealed record WebchatReadRequest(long? EventId);
 
+public sealed record WebchatOfflineRequest(string? Email, string? Text, string? ClientId);
+
 public sealed record WebchatTopicView(string Id, string Title);
 
 public sealed record WebchatPreChatView(bool Enabled, bool AskName, bool AskEmail, IReadOnlyList<WebchatTopicView> Topics, bool Done);
@@ -54,6 +56,7 @@ public static class WebchatApi
         chat.MapGet("/stream", WebchatStream.StreamAsync).WithSummary("Server-sent events: 'message' per chat event (id = event id, resumes from Last-Event-ID), 'typing', 'ping'");
         chat.MapPost("/typing", TypingAsync).WithSummary("Tell the agent's desk the visitor is typing (nothing is stored)");
         chat.MapPost("/read", ReadAsync).WithSummary("The visitor has seen the chat up to an event: the agents' messages until then are read");
+        chat.MapPost("/offline", OfflineAsync).WithSummary("Nobody is online: leave a message and an e-mail address; it waits in the queue for the next agent");
         chat.MapGet("/state", StateAsync).WithSummary("Where the conversation stands: status, place in line, expected wait, online");
         return app;
     }
@@ -169,22 +172,51 @@ public static class WebchatApi
         if (text?.Length > settings.MaxMessageLength)
             return TypedResults.Problem($"A message is at most {settings.MaxMessageLength} characters.", statusCode: 413, title: "Message too long");
 
-        var data = new JsonObject { ["visitorId"] = visitor!.Id.ToString(), ["widget"] = visitor.Widget };
-        if (choice is not null) data["choice"] = new JsonObject { ["id"] = choice.Id, ["title"] = choice.Title };
+        JsonObject? button = choice is null ? null : new JsonObject { ["choice"] = new JsonObject { ["id"] = choice.Id, ["title"] = choice.Title } };
+        // The pre-chat topic's queue is where the bot hands off to, too.
+        if (settings.Widget(visitor!.Widget)?.QueueFor(visitor.PreChat["topic"]?.GetValue<string>()) is { } queue) (button ??= [])["routeQueue"] = queue;
+        var result = await inbox.ReceiveAsync(Message(visitor, clientId, string.IsNullOrEmpty(text) ? choice!.Title ?? choice.Id! : text, clock, button), ct);
+        return TypedResults.Ok(new WebchatMessageAccepted(result.EventId, result.ConversationId, result.Duplicate));
+    }
+
+    private static async Task<Results<Ok<WebchatMessageAccepted>, ProblemHttpResult>> OfflineAsync(
+        WebchatOfflineRequest? request, HttpContext http, VisitorStore visitors, Core.Inbound.Inbox inbox, TimeProvider clock,
+        IOptionsMonitor<WebchatOptions> options, CancellationToken ct)
+    {
+        var settings = options.CurrentValue;
+        var (visitor, refused) = await VisitorAsync(http, visitors, settings, ct);
+        if (refused is not null) return refused;
+        var email = request?.Email?.Trim();
+        if (email is not { Length: > 0 and <= 254 } || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+            return Problems.BadRequest("'email' must be the e-mail address the answer goes to.");
+        if (request!.ClientId is not { Length: > 0 and <= 64 } clientId) return Problems.BadRequest("Body must have a 'clientId' (1–64 characters).");
+        var text = request.Text?.Trim();
+        if (string.IsNullOrEmpty(text)) return Problems.BadRequest("Body must have the message's 'text'.");
+        if (text.Length > settings.MaxMessageLength)
+            return TypedResults.Problem($"A message is at most {settings.MaxMessageLength} characters.", statusCode: 413, title: "Message too long");
+        // The address is the visitor's own words (shown to the agent), never a link to a customer.
+        var result = await inbox.ReceiveAsync(Message(visitor!, $"offline:{clientId}", text, clock,
+            new JsonObject { ["offline"] = true, ["replyTo"] = email }), ct);
+        return TypedResults.Ok(new WebchatMessageAccepted(result.EventId, result.ConversationId, result.Duplicate));
+    }
+
+    private static InboundEvent Message(Visitor visitor, string clientId, string text, TimeProvider clock, JsonObject? extra = null)
+    {
+        var data = new JsonObject { ["visitorId"] = visitor.Id.ToString(), ["widget"] = visitor.Widget };
         if (visitor.PreChat.Count > 0) data["preChat"] = visitor.PreChat.DeepClone();
-        var result = await inbox.ReceiveAsync(new InboundEvent
+        foreach (var (key, value) in extra ?? []) data[key] = value?.DeepClone();
+        return new InboundEvent
         {
             Channel = Channel.Webchat,
             Address = visitor.Address,
             Provider = "webchat",
             ProviderEventId = $"{visitor.Id:N}:{clientId}",
             OccurredAt = clock.GetUtcNow(),
-            Text = string.IsNullOrEmpty(text) ? choice!.Title ?? choice.Id : text,
+            Text = text,
             Data = data,
             CompanyAddress = visitor.Widget,
             CustomerName = visitor.Name,
-        }, ct);
-        return TypedResults.Ok(new WebchatMessageAccepted(result.EventId, result.ConversationId, result.Duplicate));
+        };
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> TypingAsync(

@@ -25,7 +25,10 @@ public class WebchatFixture : AppFixture
 
     protected override bool OnRealPort => true;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected override IReadOnlyDictionary<string, string?> Settings => AllSettings;
+
+    /// <summary>The settings, for a second instance on the same database.</summary>
+    public IReadOnlyDictionary<string, string?> AllSettings => new Dictionary<string, string?>
     {
         ["Webchat:IdentitySecret"] = Secret,
         ["Webchat:Widgets:site:Origins:0"] = Origin,
