@@ -194,6 +194,7 @@ public static class WebchatScenario
             builder.UseSetting("Auth:ApiKeys:0:Key", AgentKey);
             builder.UseSetting("Auth:ApiKeys:0:Role", "agent");
             builder.UseSetting("Auth:ApiKeys:0:AgentId", "bench-agent");
+            builder.UseSetting("Auth:ApiKeys:0:AllConversations", "true");
             builder.UseSetting("Logging:LogLevel:Default", "Error");
         }
     }

@@ -40,6 +40,9 @@ app.MapDeskApi();
 app.MapCannedRepliesApi();
 app.MapTagsApi();
 app.MapDeskPage();
+app.MapUsersApi();
+app.MapAuditApi();
+app.MapUsersPage();
 app.MapWebchatApi();
 
 app.Run();

@@ -137,9 +137,11 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
               and ($2::text is null or queue = $2)
               and ($3::text is null or assignee = $3)
               and ($4::uuid is null or customer_id = $4)
+              and ($6::boolean or assignee = $7 or (assignee is null and closed_at is null and queue = any($8)))
             order by opened_at desc, id desc
             limit $5
-            """, Db.Text(filter.Status), Db.Text(filter.Queue), Db.Text(filter.Assignee), Db.Uuid(filter.CustomerId), filter.Limit);
+            """, Db.Text(filter.Status), Db.Text(filter.Queue), Db.Text(filter.Assignee), Db.Uuid(filter.CustomerId), filter.Limit,
+            filter.Scope is null, Db.Text(filter.Scope?.AgentId), (filter.Scope?.Queues ?? []).ToArray());
         var list = new List<Conversation>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(Read(reader));

@@ -59,9 +59,10 @@ public static class ContactCenterHosting
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            var signInsPerMinute = builder.Configuration.GetValue("Auth:SignInsPerMinute", 10);
             limiter.AddPolicy(LoginPages.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
         services.AddExceptionHandler<ErrorHandler>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
@@ -98,9 +99,11 @@ public static class ContactCenterHosting
         app.UseContactCenterPages();
         app.UseCors();
         app.UseRateLimiter();
+        app.UseFreshSessionAtSignIn();
         app.UseAuthentication();
         app.UseCsrfProtection();
         app.UseAuthorization();
+        app.UseConversationScope();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();

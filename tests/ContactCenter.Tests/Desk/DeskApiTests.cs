@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using ContactCenter.Core.Channels;
+using ContactCenter.Core.Storage;
 using ContactCenter.Tests.Routing;
 
 namespace ContactCenter.Tests.Desk;
@@ -48,6 +49,49 @@ public sealed class DeskApiTests(DeskApiFixture fx) : IClassFixture<DeskApiFixtu
         await empty.ProblemAsync(HttpStatusCode.BadRequest);
         using var deleted = await fx.App.Supervisor().DeleteAsync($"/api/canned-replies/{id}");
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_waiting_list_shows_the_clock_due_first_first_then_those_without_a_clock_and_counts_all_of_them()
+    {
+        // Nobody is available, so every conversation waits in the queue; agent-1 may pick from it.
+        await fx.App.CreateAgentAsync(ContactCenterApp.AgentId, status: "away");
+        var ids = new List<Guid>();
+        for (var i = 0; i < 130; i++) ids.Add(await fx.App.CustomerWritesAsync($"visitor-waiting-{i}", "hello"));
+        await fx.SettledAsync();
+
+        // Due times in an order unrelated to arrival; 40 conversations without a running clock.
+        await using (var connection = await fx.Db.OpenConnectionAsync())
+        {
+            await using var spread = connection.Sql("""
+                update response_clocks set due_at = now() + (((hashtext(conversation_id::text || kind) & 65535) + 60) || ' seconds')::interval,
+                    next_check_at = null where stopped_at is null
+                """);
+            Assert.True(await spread.ExecuteNonQueryAsync() >= 90, "the waiting conversations have running clocks");
+            await using var stop = connection.Sql("update response_clocks set stopped_at = now() where conversation_id = any($1)", ids.Take(40).ToArray());
+            await stop.ExecuteNonQueryAsync();
+        }
+
+        // What the page must show: every waiting conversation, earliest running clock first (none last), then longest waiting.
+        var expected = new List<string>();
+        await using (var connection = await fx.Db.OpenConnectionAsync())
+        await using (var oracle = connection.Sql("""
+            select e.conversation_id::text from queue_entries e
+            order by (select min(k.due_at) from response_clocks k where k.conversation_id = e.conversation_id and k.stopped_at is null) nulls last,
+                     e.waiting_since
+            limit 100
+            """))
+        await using (var reader = await oracle.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) expected.Add(reader.GetString(0));
+        }
+
+        var inbox = await fx.App.Agent().GetJsonAsync("/api/desk/inbox");
+        Assert.Equal(130, inbox["waitingTotal"]!.GetValue<int>());
+        Assert.Equal(expected, inbox["waiting"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToList());
+        Assert.Equal(10, inbox["waiting"]!.AsArray().Count(i => i!["dueAt"] is null));
+        Assert.Equal(0, (await fx.App.Agent().GetJsonAsync("/api/desk/inbox?channel=sms"))["waitingTotal"]!.GetValue<int>());
+        Assert.Equal(130, (await fx.App.Agent().GetJsonAsync("/api/desk/inbox?channel=webchat"))["waitingTotal"]!.GetValue<int>());
     }
 
     [Fact]
