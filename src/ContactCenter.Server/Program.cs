@@ -43,6 +43,7 @@ app.MapDeskPage();
 app.MapUsersApi();
 app.MapAuditApi();
 app.MapUsersPage();
+app.MapWebchatApi();
 
 app.Run();
 return 0;

@@ -68,6 +68,9 @@ public sealed partial class BotAnswer(
             var customer = await customers.GetAsync(row.CustomerId, ct);
             var start = BotSessions.StartFor(customer, conversation.Channel, BotIntents.LanguageOf(text));
             start = start with { Variables = start.Variables.ToImmutableDictionary().SetItem("message.text", FlowValues.Of(text ?? "")) };
+            // A channel may know where a handoff goes before the bot asks (web chat's pre-chat topic): the flows' route.queue.
+            if (message.Data["routeQueue"] is JsonValue routeQueue && routeQueue.TryGetValue<string>(out var queue) && queue.Length > 0)
+                start = start with { Variables = start.Variables.ToImmutableDictionary().SetItem("route.queue", FlowValues.Of(queue)) };
             result = await sessions.StartAsync(key, flow.Name, start, ct);
             if (result is not FlowTurnResult.Advanced { Session: var started }) return await RefusedAsync(row, conversation, result, messageKey, ct);
             // The first message usually says what the customer wants: it answers the greeting's question at once.

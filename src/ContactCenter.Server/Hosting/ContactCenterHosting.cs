@@ -48,6 +48,7 @@ public static class ContactCenterHosting
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
         services.AddEmailChannel(builder.Configuration);
+        services.AddWebchatHosting(builder.Configuration);
         services.AddContactCenterIntegrations(builder.Configuration);
         services.AddContactCenterTelemetry(builder.Configuration);
         services.AddContactCenterStartupChecks();
@@ -96,6 +97,7 @@ public static class ContactCenterHosting
         app.UseStatusCodePages();
         app.UseRequestHardening();
         app.UseContactCenterPages();
+        app.UseCors();
         app.UseRateLimiter();
         app.UseFreshSessionAtSignIn();
         app.UseAuthentication();
