@@ -11,18 +11,19 @@ using Npgsql;
 namespace ContactCenter.Bench;
 
 /// <summary>
-/// Issue 6, the bot, through the running service (reaction worker, flow sessions, knowledge base, outbox):
+/// Issue 6 and 12, the bot, through the running service (work pipeline, flow sessions, knowledge base, outbox):
 /// <list type="number">
 /// <item>N new customers each ask "How do I reset my password?" on SMS at concurrency C: bot turn throughput and
 /// latency from the stored inbound event (its recorded_at) to the bot's reply accepted into the outbox (the
 /// reply row's created_at), both written by the same clock, beside the bare single-INSERT baseline;</item>
+/// <item>new conversations at a steady rate R for S seconds (open loop): first reply latency, stored → outbox;</item>
 /// <item>knowledge-base search with K articles (the seed folder plus generated ones): latency per search.</item>
 /// </list>
 /// Sending is a no-op sender: delivery is the channels' own benchmark.
 /// </summary>
 public static class BotScenario
 {
-    public static async Task RunAsync(BenchDatabase database, int customers, int concurrency, int articles)
+    public static async Task RunAsync(BenchDatabase database, int customers, int concurrency, int articles, int rate = 50, int seconds = 10)
     {
         var connectionString = await RoutingHost.FreshDatabaseAsync(database, $"bench_bot_{customers}_{concurrency}");
         await using var routingHost = new RoutingHost(connectionString, new Dictionary<string, string?>
@@ -50,6 +51,25 @@ public static class BotScenario
         Console.WriteLine(baseline);
         Console.WriteLine(posting);
         Console.WriteLine($"{"bot turns, stored → reply in outbox",-34} {customers,8} ops {customers / elapsed.TotalSeconds,10:N0} ops/s   p50 {p50,7:N2} ms   p99 {p99,7:N2} ms   max {max,7:N1} ms");
+
+        // Open loop: new conversations at a steady rate (each posted on its own schedule, whatever the bot's pace).
+        if (rate > 0 && seconds > 0)
+        {
+            var count = rate * seconds;
+            var started = Stopwatch.StartNew();
+            var posts = Enumerable.Range(0, count).Select(async i =>
+            {
+                var wait = TimeSpan.FromSeconds((double)i / rate) - started.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                await inbox.ReceiveAsync(Message("steady", i), CancellationToken.None);
+            }).ToArray();
+            await Task.WhenAll(posts);
+            var posted = started.Elapsed;
+            await AnsweredAsync(db, "steady", count);
+            var (s50, s99, smax) = await TurnLatencyAsync(db, "steady");
+            Console.WriteLine($"Steady: {count} new conversations at {rate}/s for {seconds} s (posted in {posted.TotalSeconds:N1} s)");
+            Console.WriteLine($"{"  first reply, stored → outbox",-34} {count,8} ops {"",10}         p50 {s50,7:N2} ms   p99 {s99,7:N2} ms   max {smax,7:N1} ms");
+        }
 
         // Closed loop: each of C customers writes, waits for the bot's reply, writes again (a new conversation each time).
         foreach (var c in new[] { 1, 4 })
@@ -81,6 +101,13 @@ public static class BotScenario
     {
         var watch = Stopwatch.StartNew();
         var posting = await Measure.RunAsync("inbound stored (Inbox, SMS)", count, concurrency, i => inbox.ReceiveAsync(Message(run, i), CancellationToken.None));
+        await AnsweredAsync(db, run, count);
+        return (posting, watch.Elapsed);
+    }
+
+    /// <summary>Waits until every first message of the run has the bot's reply in the outbox.</summary>
+    private static async Task AnsweredAsync(NpgsqlDataSource db, string run, int count)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
         while (await CountAsync(db, $"""
             select count(*) from outbound_messages o join timeline_events e on o.idempotency_key = 'bot:' || e.id
@@ -90,15 +117,13 @@ public static class BotScenario
             if (DateTime.UtcNow > deadline) throw new TimeoutException("The bot did not answer every message within 5 minutes.");
             await Task.Delay(20);
         }
-
-        return (posting, watch.Elapsed);
     }
 
     /// <summary>A new customer's first message: each run has its own numbers, so every message opens a conversation.</summary>
     private static InboundEvent Message(string run, int i) => new()
     {
         Channel = Channel.Sms,
-        Address = $"+1{run switch { "warm" => 415, "run" => 628, "loop1" => 650, _ => 510 }}7{i:D6}",
+        Address = $"+1{run switch { "warm" => 415, "run" => 628, "loop1" => 650, "steady" => 530, _ => 510 }}7{i:D6}",
         Provider = "bench",
         ProviderEventId = $"{run}:{i}",
         OccurredAt = DateTimeOffset.UtcNow,

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using ContactCenter.Core.Storage;
+using ContactCenter.Tests.Work;
 using Npgsql;
 
 namespace ContactCenter.Bench;
@@ -18,13 +18,11 @@ namespace ContactCenter.Bench;
 /// </summary>
 public static class PipelineScenario
 {
-    private const string Path = "/webhooks/twilio/messaging";
-
     public static async Task RunBurstAsync(BenchDatabase database, int events, int customers, IReadOnlyList<int> concurrencies)
     {
         await using var db = NpgsqlDataSource.Create(database.ConnectionString);
         await InboundScenario.EnsureBaselineTableAsync(db);
-        using var service = ServiceProcess.Start(database.ConnectionString);
+        using var service = StartService(database.ConnectionString);
         using var http = service.Client();
         await service.WaitReadyAsync(http);
         using var memory = new PeakMemory(service.Process);
@@ -71,7 +69,7 @@ public static class PipelineScenario
         var messages = TwilioMessagingScenario.Prepare(run, events, customers);
         var answered = new bool[events];
 
-        var first = ServiceProcess.Start(database.ConnectionString);
+        var first = StartService(database.ConnectionString);
         using (var http = first.Client())
         {
             await first.WaitReadyAsync(http);
@@ -84,7 +82,7 @@ public static class PipelineScenario
                     await TwilioMessagingScenario.PostAsync(http, messages[i]);
                     answered[i] = true;
                     if (Interlocked.Increment(ref answeredCount) >= events / 3 && Interlocked.Exchange(ref killed, 1) == 0)
-                        first.Process.Kill(entireProcessTree: true); // SIGKILL: no shutdown, leases held, work mid-flight
+                        first.Kill(); // SIGKILL: no shutdown, leases held, work mid-flight
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
                 {
@@ -100,7 +98,7 @@ public static class PipelineScenario
         Console.WriteLine($"Crash: {acknowledged} of {events} webhooks answered before kill -9 of the service; PostgreSQL restarting (immediate)");
         await postgres.RestartImmediateAsync();
 
-        using var second = ServiceProcess.Start(database.ConnectionString);
+        using var second = StartService(database.ConnectionString);
         using (var http = second.Client())
         {
             await second.WaitReadyAsync(http);
@@ -169,76 +167,14 @@ public static class PipelineScenario
         }
     }
 
-    /// <summary>The service as deployed: its own process, Production settings, Kestrel on a free port.</summary>
-    private sealed class ServiceProcess : IDisposable
-    {
-        private ServiceProcess(Process process, int port)
+    private static ServiceProcess StartService(string connectionString) => ServiceProcess.Start(BenchHosting.RepositoryRoot(), connectionString,
+        new Dictionary<string, string>
         {
-            Process = process;
-            Port = port;
-        }
-
-        public Process Process { get; }
-        public int Port { get; }
-
-        public static ServiceProcess Start(string connectionString)
-        {
-            var root = BenchHosting.RepositoryRoot();
-            // The server's own build output (with its runtimeconfig), in the bench's configuration.
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            var dll = System.IO.Path.Combine(root, "src", "ContactCenter.Server", "bin", configuration, "net10.0", "ContactCenter.Server.dll");
-            var port = BenchHosting.FreePort();
-            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-            foreach (var a in (string[])[dll, "--contentRoot", root]) start.ArgumentList.Add(a);
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-            start.Environment["ConnectionStrings__ContactCenter"] = connectionString;
-            start.Environment["Twilio__AccountSid"] = TwilioMessagingScenario.AccountSid;
-            start.Environment["Twilio__AuthToken"] = TwilioMessagingScenario.AuthToken;
-            start.Environment["Twilio__PublicBaseUrl"] = TwilioMessagingScenario.PublicBase;
-            start.Environment["Logging__LogLevel__Default"] = "Error";
-            var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the service.");
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) Console.Error.WriteLine($"  service: {line}"); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return new ServiceProcess(process, port);
-        }
-
-        public HttpClient Client() => new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
-        {
-            Timeout = TimeSpan.FromSeconds(30),
-            BaseAddress = new Uri($"http://127.0.0.1:{Port}"),
-            DefaultRequestHeaders = { Accept = { new MediaTypeWithQualityHeaderValue("*/*") } },
-        };
-
-        public async Task WaitReadyAsync(HttpClient http)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while (true)
-            {
-                if (Process.HasExited) throw new InvalidOperationException($"The service exited with code {Process.ExitCode}.");
-                try
-                {
-                    using var response = await http.GetAsync("/health/ready");
-                    if (response.IsSuccessStatusCode) return;
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("The service did not become ready.");
-                await Task.Delay(100);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
-            Process.Dispose();
-        }
-    }
+            ["Twilio__AccountSid"] = TwilioMessagingScenario.AccountSid,
+            ["Twilio__AuthToken"] = TwilioMessagingScenario.AuthToken,
+            ["Twilio__PublicBaseUrl"] = TwilioMessagingScenario.PublicBase,
+        },
+        line => Console.Error.WriteLine($"  service: {line}"));
 
     /// <summary>Samples a process's resident memory every 100 ms.</summary>
     private sealed class PeakMemory : IDisposable

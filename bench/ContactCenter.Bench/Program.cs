@@ -9,7 +9,9 @@ int Option(string name, int fallback)
     return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) ? value : fallback;
 }
 
-var durable = args.Contains("--durable");
+// The crash scenario restarts PostgreSQL: with fsync or synchronous_commit off an acknowledged commit could be lost
+// by the restart itself, so it always runs durable.
+var durable = args.Contains("--durable") || scenario == "crash";
 await using var database = await BenchDatabase.StartAsync(durable);
 Console.WriteLine($"PostgreSQL: {(durable ? "durable (fsync on)" : "throwaway, fsync off")}; {Environment.ProcessorCount} cores");
 
@@ -58,8 +60,10 @@ switch (scenario)
         await AssignmentScenario.RunAsync(database, Option("--waiting", 10000), Option("--agents", 1000), Option("--rate", 50));
         break;
     case "bot":
-        // --customers N new conversations (first bot turn each), --concurrency C, --articles K in the knowledge base.
-        await BotScenario.RunAsync(database, Option("--customers", 1000), Option("--concurrency", 16), Option("--articles", 5000));
+        // --customers N new conversations (first bot turn each), --concurrency C, --articles K in the knowledge base,
+        // then --rate R new conversations per second for --seconds S (0: skip).
+        await BotScenario.RunAsync(database, Option("--customers", 1000), Option("--concurrency", 16), Option("--articles", 5000),
+            Option("--rate", 50), Option("--seconds", 10));
         break;
     case "pipeline":
         // --events N webhooks per level from --customers numbers, at --concurrency C (default 16 then 64).
@@ -86,8 +90,9 @@ switch (scenario)
     case "reports":
         await ReportsScenario.RunAsync(database, Option("--conversations", 100000), Option("--events", 1000000), Option("--queues", 200), Option("--agents", 1000), Option("--runs", 10));
         break;
+    case "webchat": await WebchatScenario.RunAsync(database, Option("--visitors", 1000), Option("--new-visitors", 200), Option("--rate", 100), Option("--seconds", 10)); break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk, reports");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk, reports, webchat");
         return 2;
 }
 

@@ -1,3 +1,5 @@
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Flows;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Work;
 using Microsoft.Extensions.Configuration;
@@ -22,5 +24,14 @@ public static class EmailChannel
         services.AddSingleton<IChannelSender, EmailSender>();
         services.AddTimelineReaction<MailboxRouting>(MailboxRouting.Types);
         return services;
+    }
+
+    /// <summary>Each mailbox's own bot (<c>Email:Mailboxes:&lt;name&gt;:Bot</c>), for the flow catalog to load and check.</summary>
+    public static IEnumerable<AddressBot> AddressBots(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(EmailOptions.Section).Get<EmailOptions>() ?? new EmailOptions();
+        foreach (var (name, mailbox) in options.Mailboxes)
+            if (!string.IsNullOrWhiteSpace(mailbox.Bot) && !string.IsNullOrWhiteSpace(mailbox.Address))
+                yield return new AddressBot(Channel.Email, mailbox.Address, mailbox.Bot, $"Email:Mailboxes:{name}:Bot");
     }
 }

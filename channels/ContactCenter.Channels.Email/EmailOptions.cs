@@ -49,7 +49,8 @@ public sealed class MailboxOptions
     public string Folder { get; set; } = "INBOX";
     /// <summary>New conversations from this mailbox wait in this queue (else the channel's default queue).</summary>
     public string? Queue { get; set; }
-    /// <summary>Reserved: the bot of the email channel is <c>Flows:Bots:email</c>, for every mailbox.</summary>
+    /// <summary>The bot flow serving this mailbox's new conversations (instead of <c>Flows:Bots:email</c>, which serves
+    /// the mailboxes without one).</summary>
     public string? Bot { get; set; }
 }
 

@@ -22,6 +22,9 @@ internal sealed class EmailSender(EmailStore store, IOptions<EmailOptions> optio
 
     public IReadOnlyCollection<Channel> Channels => [Channel.Email];
 
+    /// <summary>Mail servers report no delivery; only a bounce says a mail did not arrive.</summary>
+    public bool ReportsDelivery => false;
+
     public static string MessageIdFor(Guid outboundId, string mailboxAddress) =>
         $"{IdPrefix}{outboundId:N}@{mailboxAddress[(mailboxAddress.LastIndexOf('@') + 1)..]}";
 
@@ -45,12 +48,17 @@ internal sealed class EmailSender(EmailStore store, IOptions<EmailOptions> optio
 
     public async Task<SendOutcome> SendAsync(OutboundDelivery delivery, CancellationToken ct)
     {
-        var found = options.Value.ByAddress(delivery.From) ?? options.Value.Mailboxes.Select(m => ((string, MailboxOptions)?)(m.Key, m.Value)).FirstOrDefault();
+        // A conversation the company started without a mailbox (a notification) writes from the first that can send.
+        var found = options.Value.ByAddress(delivery.From)
+                    ?? options.Value.Mailboxes.Where(m => m.Value.Smtp.IsConfigured).Select(m => ((string, MailboxOptions)?)(m.Key, m.Value)).FirstOrDefault();
         if (found is not var (name, mailbox) || !mailbox.Smtp.IsConfigured)
             return new SendOutcome.Permanent("no-mailbox", "No mailbox with an SMTP server is configured for this conversation's address.");
         if (options.Value.IsOurs(delivery.To))
             return new SendOutcome.Permanent("own-address", "The conversation's address is one of our own mailboxes; it is never answered.");
 
+        // The first mail of a thread the company starts with a subject of its own (a notification) names the thread.
+        if (delivery.Content.Subject is { Length: > 0 } subject)
+            await store.StartThreadAsync(delivery.ConversationId, name, subject, clock.GetUtcNow(), ct);
         var context = await store.ReplyContextAsync(delivery.ConversationId, ct);
         var messageId = MessageIdFor(delivery.MessageId, mailbox.Address);
         // Recorded before the attempt: an answer to this mail finds its conversation even if we never learn the outcome.

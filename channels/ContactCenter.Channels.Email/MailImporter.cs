@@ -128,6 +128,8 @@ public sealed partial class MailImporter(
             Data = data,
             CompanyAddress = at.Options.Address,
             CustomerName = message.From.Mailboxes.FirstOrDefault()?.Name,
+            // A mail of a known thread continues its conversation while it is open; any other mail is a thread of its own.
+            ContinuesConversationId = thread?.ConversationId,
         };
         InboundResult result;
         try

@@ -24,6 +24,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<TimelineStore>();
         services.AddSingleton<ConversationStore>();
+        services.AddSingleton<ConversationVisibility>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<Inbox>();
         services.AddSingleton<Outbox>();

@@ -41,6 +41,10 @@ app.MapDeskApi();
 app.MapCannedRepliesApi();
 app.MapTagsApi();
 app.MapDeskPage();
+app.MapUsersApi();
+app.MapAuditApi();
+app.MapUsersPage();
+app.MapWebchatApi();
 
 app.Run();
 return 0;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Storage;
+using ContactCenter.Core.Work;
 using Npgsql;
 
 namespace ContactCenter.Core.Bot;
@@ -9,6 +10,8 @@ public static class BotOwner
 {
     public const string Bot = "bot";
     public const string Agent = "agent";
+    /// <summary>The bot as the author of its replies, resolutions and handbacks.</summary>
+    public const string Author = "bot";
 }
 
 /// <summary>The bot's side of one conversation (see 0500_bot.sql); changed only under the row's lock.</summary>
@@ -36,8 +39,9 @@ public sealed record BotConversation
 /// <summary>
 /// The row that serializes the bot's work on a conversation: a turn, a handback and a timeout each lock it
 /// first (inside their own transaction) and save it last, so they take turns and never answer one message twice.
+/// The one writer of <c>bot_conversations</c>.
 /// </summary>
-public sealed class BotConversations
+public sealed class BotConversations(WorkStore work, TimeProvider clock)
 {
     private const string Columns = """
         conversation_id, customer_id, channel, owner, last_event_id, session_version, handoffs, acknowledged, misunderstandings,
@@ -81,13 +85,25 @@ public sealed class BotConversations
         };
     }
 
-    public static async Task SaveAsync(NpgsqlConnection connection, BotConversation row, DateTimeOffset now, CancellationToken ct) =>
-        await connection.Sql("""
-            update bot_conversations set owner = $2, last_event_id = $3, session_version = $4, handoffs = $5, acknowledged = $6,
-                misunderstandings = $7, sentiment = $8, articles = $9, contained_at = $10, survey_sent_at = $11, timed_out_at = $12,
-                updated_at = $13
-            where conversation_id = $1
-            """, row.ConversationId, row.Owner, row.LastEventId, row.SessionVersion, row.Handoffs, row.Acknowledged,
-            row.Misunderstandings, row.Sentiment, Db.Jsonb(row.Articles.ToJsonString()), Db.Timestamp(row.ContainedAt),
-            Db.Timestamp(row.SurveySentAt), Db.Timestamp(row.TimedOutAt), now).ExecuteNonQueryAsync(ct);
+    /// <summary>
+    /// Saves the row and writes the work its change causes (<see cref="BotConversation.FollowUps"/>, a bot timeout) in
+    /// the caller's transaction: a handler that commits its own state writes its follow-ups in that commit, so a
+    /// crash after it can neither lose them (a rerun finds the row advanced and does nothing) nor write them twice.
+    /// </summary>
+    public async Task SaveAsync(NpgsqlConnection connection, BotConversation row, CancellationToken ct)
+    {
+        await connection.SqlNamed("""
+            update bot_conversations set owner = @owner, last_event_id = @lastEvent, session_version = @sessionVersion,
+                handoffs = @handoffs, acknowledged = @acknowledged, misunderstandings = @misunderstandings, sentiment = @sentiment,
+                articles = @articles, contained_at = @containedAt, survey_sent_at = @surveySentAt, timed_out_at = @timedOutAt,
+                updated_at = @now
+            where conversation_id = @id
+            """,
+            ("id", row.ConversationId), ("owner", row.Owner), ("lastEvent", row.LastEventId), ("sessionVersion", row.SessionVersion),
+            ("handoffs", row.Handoffs), ("acknowledged", row.Acknowledged), ("misunderstandings", row.Misunderstandings),
+            ("sentiment", row.Sentiment), ("articles", Db.Jsonb(row.Articles.ToJsonString())), ("containedAt", Db.Timestamp(row.ContainedAt)),
+            ("surveySentAt", Db.Timestamp(row.SurveySentAt)), ("timedOutAt", Db.Timestamp(row.TimedOutAt)), ("now", clock.GetUtcNow()))
+            .ExecuteNonQueryAsync(ct);
+        await work.AddAsync(connection, row.FollowUps, ct);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ContactCenter.Core.Flows;
 
 namespace ContactCenter.Core.Bot;
@@ -54,4 +55,34 @@ public static class BotIntents
 
     public static string SentimentLabel(int score, int negativeThreshold) =>
         score <= negativeThreshold ? "negative" : score < 0 ? "slightly negative" : score > 0 ? "positive" : "neutral";
+
+    /// <summary>The caller's side of input: a button is a choice; "2" picks the second option shown.</summary>
+    public static FlowInput InputOf(string? text, JsonObject? choice, FlowExpectation? expect)
+    {
+        if (choice?["id"]?.GetValue<string>() is { Length: > 0 } id) return new FlowInput.Choice(id, choice["title"]?.GetValue<string>());
+        var typed = text ?? "";
+        // An option named by the number itself (the 0–10 question's "9") wins over the ninth option.
+        if (expect?.Choices.FirstOrDefault(c => c.Id == typed.Trim().TrimEnd('.', ')')) is { } named) return new FlowInput.Choice(named.Id, named.Title);
+        if (expect is { Choices.Count: > 0 } && int.TryParse(typed.Trim().TrimEnd('.', ')'), out var n) && n >= 1 && n <= expect.Choices.Count)
+            return new FlowInput.Choice(expect.Choices[n - 1].Id, expect.Choices[n - 1].Title);
+        return new FlowInput.Text(typed);
+    }
+
+    /// <summary>Questions asked again in this step (a wrong answer that did not fall back).</summary>
+    public static int Misses(FlowStep step) =>
+        step.Events.Count(e => e.Type is "no-match" or "invalid" && !step.Events.Any(f => f.Type == "fallback" && f.Node == e.Node));
+
+    public static bool IsGreeting(string? text) =>
+        string.IsNullOrWhiteSpace(text) || FlowMatching.Normalize(text) is "hi" or "hello" or "hey" or "hola" or "buenas" or "start"
+            or "buenos dias" or "buenas tardes" or "good morning" or "good afternoon";
+
+    /// <summary>A first message in Spanish starts the flow in Spanish (a hint, not a language detector).</summary>
+    public static string? LanguageOf(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (text.Contains('¿') || text.Contains('¡') || text.Contains('ñ')) return "es";
+        var words = $" {FlowMatching.Normalize(text)} ";
+        string[] spanish = ["hola", "gracias", "quiero", "necesito", "ayuda", "pedido", "como", "donde", "por favor", "buenas", "mi"];
+        return spanish.Count(w => words.Contains($" {w} ", StringComparison.Ordinal)) >= 2 ? "es" : null;
+    }
 }

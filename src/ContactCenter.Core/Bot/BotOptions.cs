@@ -4,6 +4,8 @@ using ContactCenter.Core.Work;
 using ContactCenter.Core.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Core.Bot;
 
@@ -62,11 +64,22 @@ public static class BotServiceCollectionExtensions
         services.AddSingleton<IFlowActionResolver, KnowledgeResolver>();
         services.AddSingleton<HandoffContextBuilder>();
         services.AddSingleton<Handoffs>();
+        services.AddSingleton<BotConversations>();
+        services.AddSingleton<BotReplies>();
+        services.AddSingleton<BotStep>();
+        services.AddSingleton<BotAnswer>();
+        services.AddSingleton<BotSurvey>();
+        services.AddSingleton<BotTurn>();
+        services.AddSingleton<BotResume>();
+        services.AddSingleton<BotHandBack>();
+        services.AddSingleton<BotHandToAgent>();
+        services.AddSingleton<BotTimeout>();
+        services.AddSingleton<Work.IWorkHandler>(sp => sp.GetRequiredService<BotTimeout>());
         services.AddSingleton<ChatBot>();
         services.AddSingleton<BotMetrics>();
         services.AddTimelineReaction<BotReaction>(BotReaction.Types);
-        services.AddSingleton<Work.IWorkHandler, BotTimeoutWork>();
-        services.AddSingleton(sp => new KnowledgeSeeder(sp, contentRoot));
+        services.AddSingleton(sp => new KnowledgeSeeder(
+            sp.GetRequiredService<KnowledgeBase>(), sp.GetRequiredService<IOptions<BotOptions>>(), sp.GetRequiredService<ILogger<KnowledgeSeeder>>(), contentRoot));
         services.AddHostedService(sp => sp.GetRequiredService<KnowledgeSeeder>());
         return services;
     }

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using ContactCenter.Core.Flows;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,24 +12,25 @@ namespace ContactCenter.Core.Bot;
 /// article, front matter <c>title</c>, <c>language</c> (en, es), <c>tags</c>; the file name is the slug. Running
 /// it again changes nothing unless a file changed; articles edited through the API are left alone.
 /// </summary>
-public sealed partial class KnowledgeSeeder(IServiceProvider services, string contentRoot) : IHostedService
+public sealed partial class KnowledgeSeeder(
+    KnowledgeBase knowledge, IOptions<BotOptions> options, ILogger<KnowledgeSeeder> log, string contentRoot) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
         var (written, files) = await SeedAsync(ct);
-        if (files > 0) LogSeeded(services.GetRequiredService<ILogger<KnowledgeSeeder>>(), files, written);
+        if (files > 0) LogSeeded(log, files, written);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
     public async Task<(int Written, int Files)> SeedAsync(CancellationToken ct)
     {
-        var path = services.GetRequiredService<IOptions<BotOptions>>().Value.KnowledgeBase.SeedPath;
+        var path = options.Value.KnowledgeBase.SeedPath;
         if (string.IsNullOrWhiteSpace(path)) return (0, 0);
         var folder = Path.GetFullPath(Path.Combine(contentRoot, path));
         if (!Directory.Exists(folder)) return (0, 0);
         var drafts = Directory.EnumerateFiles(folder, "*.md").Order(StringComparer.Ordinal).Select(Parse).ToList();
-        return (await services.GetRequiredService<KnowledgeBase>().SeedAsync(drafts, ct), drafts.Count);
+        return (await knowledge.SeedAsync(drafts, ct), drafts.Count);
     }
 
     /// <summary>Reads one seed file; a broken one stops the start, naming the file (like a broken flow).</summary>

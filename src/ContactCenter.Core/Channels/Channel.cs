@@ -51,8 +51,18 @@ public static class ChannelNames
     public static bool IsPhone(this Channel channel) =>
         channel is Channel.Voice or Channel.Sms or Channel.WhatsApp;
 
+    /// <summary>
+    /// Channels where one customer may have several open conversations at once: an email thread is a conversation of
+    /// its own. Every other channel has one open conversation per customer.
+    /// </summary>
+    public static bool HoldsSeveralOpenConversations(this Channel channel) => channel == Channel.Email;
+
     /// <summary>Messaging channels (text conversations), as opposed to voice calls.</summary>
     public static bool IsMessaging(this Channel channel) => channel != Channel.Voice;
+
+    /// <summary>Wire names of the channels that hold several open conversations per customer (kept in step with the
+    /// one-open index's predicate, migration 1800).</summary>
+    internal static readonly string[] SeveralOpenChannelNames = [Channel.Email.ToName()];
 
     internal static readonly string[] PhoneChannelNames =
         [Channel.Voice.ToName(), Channel.Sms.ToName(), Channel.WhatsApp.ToName()];

@@ -39,7 +39,8 @@ public sealed record ConversationEndpoint(
     string? CompanyAddress,
     string Status);
 
-public sealed record ConversationFilter(string? Status, string? Queue, string? Assignee, Guid? CustomerId, int Limit);
+/// <param name="Scope">An agent's <see cref="AccessScope"/>; null lists every conversation.</param>
+public sealed record ConversationFilter(string? Status, string? Queue, string? Assignee, Guid? CustomerId, int Limit, AccessScope? Scope = null);
 
 public abstract record StartOutcome
 {

@@ -11,17 +11,22 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
 {
     private const string Columns = "id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at, handoff";
 
-    /// <summary>The customer's open conversation on the channel, opened when there is none.</summary>
+    /// <summary>
+    /// The customer's open conversation on the channel, opened when there is none. On a channel that holds several
+    /// open conversations (<see cref="ChannelNames.HoldsSeveralOpenConversations"/>) it is the one
+    /// <paramref name="continues"/> names while that is open and the customer's; otherwise a new one is opened.
+    /// </summary>
     internal static async Task<(Guid Id, bool Opened)> FindOrOpenAsync(
         NpgsqlConnection connection, Guid customerId, Channel channel, string customerAddress, string? companyAddress,
-        DateTimeOffset now, CancellationToken ct)
+        DateTimeOffset now, CancellationToken ct, Guid? continues = null)
     {
+        var several = channel.HoldsSeveralOpenConversations();
         for (var attempt = 0; attempt < 3; attempt++)
         {
             await using (var find = connection.Sql("""
                 select id, company_address, customer_address from conversations
-                where customer_id = $1 and channel = $2 and closed_at is null
-                """, customerId, channel.ToName()))
+                where customer_id = $1 and channel = $2 and closed_at is null and (not $3 or id = $4)
+                """, customerId, channel.ToName(), several, Db.Uuid(continues)))
             await using (var reader = await find.ExecuteReaderAsync(ct))
             {
                 if (await reader.ReadAsync(ct))
@@ -40,10 +45,11 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
             }
 
             var newId = Guid.CreateVersion7(now);
+            // The arbiter is the one-open index, which leaves out the channels with several open conversations.
             await using var open = connection.Sql("""
                 insert into conversations (id, customer_id, channel, customer_address, company_address, status, opened_at)
                 values ($1, $2, $3, $4, $5, $6, $7)
-                on conflict (customer_id, channel) where closed_at is null do nothing
+                on conflict (customer_id, channel) where closed_at is null and channel <> 'email' do nothing
                 returning id
                 """, newId, customerId, channel.ToName(), customerAddress, Db.Text(companyAddress), ConversationStatus.Open, now);
             if (await open.ExecuteScalarAsync(ct) is Guid opened) return (opened, true);
@@ -91,7 +97,8 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
 
     /// <summary>
     /// A conversation the company starts (an agent writing first): the customer gets the address as an identity
-    /// when it is new, and their open conversation on the channel is found or opened. An address that belongs to
+    /// when it is new, and their open conversation on the channel is found or opened (on a channel with several
+    /// open conversations, such as email, a new one: a new email is a new thread). An address that belongs to
     /// another customer is refused (merge the two first).
     /// </summary>
     public async Task<StartOutcome> StartAsync(Guid customerId, Channel channel, string address, string? companyAddress, CancellationToken ct)
@@ -137,9 +144,11 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
               and ($2::text is null or queue = $2)
               and ($3::text is null or assignee = $3)
               and ($4::uuid is null or customer_id = $4)
+              and ($6::boolean or assignee = $7 or (assignee is null and closed_at is null and queue = any($8)))
             order by opened_at desc, id desc
             limit $5
-            """, Db.Text(filter.Status), Db.Text(filter.Queue), Db.Text(filter.Assignee), Db.Uuid(filter.CustomerId), filter.Limit);
+            """, Db.Text(filter.Status), Db.Text(filter.Queue), Db.Text(filter.Assignee), Db.Uuid(filter.CustomerId), filter.Limit,
+            filter.Scope is null, Db.Text(filter.Scope?.AgentId), (filter.Scope?.Queues ?? []).ToArray());
         var list = new List<Conversation>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(Read(reader));
@@ -232,7 +241,8 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
 
     /// <summary>
     /// Opens a resolved conversation again, assigned to the agent who reopens it (or to nobody). Refused when the
-    /// customer already has another open conversation on the channel (one open conversation per channel).
+    /// customer already has another open conversation on the channel (one open conversation per channel, except on
+    /// channels that hold several).
     /// </summary>
     public async Task<(Conversation? Conversation, string? Refused)> ReopenAsync(Guid conversationId, ConversationActor by, CancellationToken ct)
     {
@@ -241,6 +251,8 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await LockForAppendAsync(connection, conversationId, ct) is not { } target) return (null, null);
         if (target.Status != ConversationStatus.Resolved) return (await GetAsync(target.ConversationId, ct), null);
+        // An email thread reopens beside the customer's other open threads.
+        if (!target.Channel.HoldsSeveralOpenConversations())
         await using (var other = connection.Sql("""
             select id from conversations where customer_id = $1 and channel = $2 and closed_at is null and id <> $3
             """, target.CustomerId, target.Channel.ToName(), target.ConversationId))

@@ -226,13 +226,14 @@ public sealed partial class CustomerStore(
         if (other.MergedInto is { } otherTarget)
             return new MergeOutcome.Refused($"Customer {otherId} was already merged into {otherTarget}.");
 
-        // An open conversation on a channel where the survivor has one too is folded into the survivor's.
+        // An open conversation on a channel where the survivor has one too is folded into the survivor's; on a channel
+        // that holds several open conversations (email threads) each stays a conversation of its own.
         var folded = new List<(Guid Absorbed, Guid Into)>();
         await using (var command = connection.Sql("""
             select o.id, s.id from conversations o
             join conversations s on s.customer_id = $1 and s.channel = o.channel and s.closed_at is null
-            where o.customer_id = $2 and o.closed_at is null
-            """, survivorId, otherId))
+            where o.customer_id = $2 and o.closed_at is null and not (o.channel = any($3))
+            """, survivorId, otherId, ChannelNames.SeveralOpenChannelNames))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct)) folded.Add((reader.GetGuid(0), reader.GetGuid(1)));
@@ -308,6 +309,46 @@ public sealed partial class CustomerStore(
         }
 
         return new MergeOutcome.Refused("The customers kept changing under concurrent merges; try again.");
+    }
+
+    /// <summary>
+    /// Gives a customer an identity someone vouched for (a website's signed-in user on web chat): claimed when nobody
+    /// has it, else its holder is merged into the customer (<see cref="MergeAsync"/>). Null when it was theirs already.
+    /// </summary>
+    public async Task<MergeOutcome?> LinkIdentityAsync(Guid customerId, Channel channel, string address, string actor, CancellationToken ct)
+    {
+        Guid survivor, holder;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            survivor = await LockSurvivorAsync(connection, customerId, ct);
+            holder = await ClaimIdentityAsync(connection, survivor, channel, address, clock.GetUtcNow(), ct);
+            await tx.CommitAsync(ct);
+        }
+
+        return holder == survivor ? null : await MergeAsync(survivor, holder, actor, ct);
+    }
+
+    /// <summary>The (surviving) customer an e-mail address names: an email identity, else the profile's e-mail.</summary>
+    public async Task<Guid?> FindByEmailAsync(string email, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql("""
+            select coalesce(
+                (select customer_id from customer_identities where channel = 'email' and address = $1),
+                (select id from customers where lower(email) = $1 and merged_into is null order by created_at limit 1))
+            """, email.Trim().ToLowerInvariant());
+        return await command.ExecuteScalarAsync(ct) is Guid id ? await SurvivorAsync(connection, id, ct) : null;
+    }
+
+    /// <summary>The (surviving) customer who has the E.164 number on a phone channel.</summary>
+    public async Task<Guid?> FindByPhoneAsync(string e164, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql(
+            "select customer_id from customer_identities where address = $1 and channel = any($2) order by created_at limit 1",
+            e164, ChannelNames.PhoneChannelNames);
+        return await command.ExecuteScalarAsync(ct) is Guid id ? await SurvivorAsync(connection, id, ct) : null;
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ using NpgsqlTypes;
 namespace ContactCenter.Core.Desk;
 
 /// <summary>Who is asking: an agent (their assignments and queues) or a supervisor (every queue).</summary>
-public sealed record InboxViewer(string? AgentId, bool Supervises);
+/// <param name="Queues">The queues a scoped agent works (<see cref="Conversations.AccessScope"/>); null: no such limit.</param>
+public sealed record InboxViewer(string? AgentId, bool Supervises, IReadOnlyList<string>? Queues = null);
 
 public sealed record InboxFilter(string? Channel, string? Status, string? Queue, string? Tag);
 
@@ -48,7 +49,7 @@ public sealed class DeskInbox(NpgsqlDataSource db, TimeProvider clock)
     private const string MyQueues = """
         my_queues as (
             select q.name from routing_queues q
-            where @supervises or (q.agents_may_pick and not exists (
+            where @supervises or ((@scope_queues::text[] is null or q.name = any(@scope_queues)) and q.agents_may_pick and not exists (
                 select 1 from jsonb_each_text(q.required_skills) r
                 where coalesce(((select skills from agents where id = @agent) ->> r.key)::int, 0) < r.value::int)))
         """;
@@ -79,6 +80,7 @@ public sealed class DeskInbox(NpgsqlDataSource db, TimeProvider clock)
             left join desk_reads r on r.agent_id = @agent and r.conversation_id = c.id
             where n.type = 'note.added' and n.data -> 'mentions' ? @agent and n.id > coalesce(r.last_event_id, 0)
               and c.closed_at is null and c.assignee is distinct from @agent and {Filters}
+              and (@scope_queues::text[] is null or (c.assignee is null and c.queue = any(@scope_queues)))
             limit 50
             """, ct);
         return new Inbox(Sorted(mine), Sorted(waiting), waitingTotal, Sorted(mentions), queues, clock.GetUtcNow());
@@ -184,6 +186,10 @@ public sealed class DeskInbox(NpgsqlDataSource db, TimeProvider clock)
         if (queues is not null) command.Parameters.Add(new NpgsqlParameter("queues", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = queues });
         command.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Text) { Value = (object?)viewer.AgentId ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("supervises", NpgsqlDbType.Boolean) { Value = viewer.Supervises });
+        command.Parameters.Add(new NpgsqlParameter("scope_queues", NpgsqlDbType.Array | NpgsqlDbType.Text)
+        {
+            Value = viewer.Queues is { } scoped ? scoped.ToArray() : DBNull.Value,
+        });
         command.Parameters.Add(new NpgsqlParameter("channel", NpgsqlDbType.Text) { Value = (object?)filter.Channel ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = (object?)filter.Status ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("queue", NpgsqlDbType.Text) { Value = (object?)filter.Queue ?? DBNull.Value });

@@ -22,6 +22,13 @@ public sealed class FlowEndpoint
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
+/// <summary>
+/// A bot of its own for the conversations that reach one company address on a channel (a support mailbox's
+/// <c>Email:Mailboxes:&lt;name&gt;:Bot</c>); it serves them instead of the channel's <c>Flows:Bots</c> flow.
+/// Channel adapters name them; <paramref name="ConfigurationKey"/> is what an error names.
+/// </summary>
+public sealed record AddressBot(Channel Channel, string CompanyAddress, string Flow, string ConfigurationKey);
+
 /// <summary>Every flow of the folder, loaded and validated once at start-up.</summary>
 public sealed class FlowCatalog
 {
@@ -29,13 +36,16 @@ public sealed class FlowCatalog
 
     private readonly Dictionary<string, Flow> _flows;
     private readonly Dictionary<Channel, Flow> _bots;
+    private readonly Dictionary<(Channel, string), Flow> _addressBots;
 
-    private FlowCatalog(string folder, Dictionary<string, Flow> flows, Flow? voice, Dictionary<Channel, Flow> bots)
+    private FlowCatalog(string folder, Dictionary<string, Flow> flows, Flow? voice, Dictionary<Channel, Flow> bots,
+        Dictionary<(Channel, string), Flow> addressBots)
     {
         Folder = folder;
         _flows = flows;
         Voice = voice;
         _bots = bots;
+        _addressBots = addressBots;
     }
 
     public string Folder { get; }
@@ -46,13 +56,23 @@ public sealed class FlowCatalog
     /// <summary>The bot flow for a messaging channel (<c>Flows:Bots:&lt;channel&gt;</c>), or null: no bot there.</summary>
     public Flow? BotFor(Channel channel) => _bots.GetValueOrDefault(channel);
 
+    /// <summary>The bot serving conversations that reached <paramref name="companyAddress"/> on the channel: the
+    /// address's own (<see cref="AddressBot"/>), else the channel's.</summary>
+    public Flow? BotFor(Channel channel, string? companyAddress) =>
+        companyAddress is not null && _addressBots.TryGetValue((channel, companyAddress.Trim().ToLowerInvariant()), out var own)
+            ? own
+            : BotFor(channel);
+
+    /// <summary>Whether some company address on the channel has a bot of its own (else the channel's bot is the answer).</summary>
+    public bool HasAddressBots(Channel channel) => _addressBots.Keys.Any(k => k.Item1 == channel);
+
     public Flow? Find(string name) => _flows.GetValueOrDefault(name);
 
     public Flow Get(string name) => Find(name) ?? throw new KeyNotFoundException($"There is no flow named '{name}' in {Folder}.");
 
     /// <summary>Loads and validates the folder and the configuration's references; throws
     /// <see cref="FlowValidationException"/> listing every error.</summary>
-    public static FlowCatalog Load(string contentRoot, FlowOptions options)
+    public static FlowCatalog Load(string contentRoot, FlowOptions options, IEnumerable<AddressBot>? addressBots = null)
     {
         var folder = System.IO.Path.GetFullPath(System.IO.Path.Combine(contentRoot, options.Path));
         var (flows, errors) = LoadFolder(folder, contentRoot);
@@ -87,8 +107,16 @@ public sealed class FlowCatalog
             if (Configured($"Flows:Bots:{channelName}", flowName, FlowAudience.Voice) is { } bot) bots[channel] = bot;
         }
 
+        var byAddress = new Dictionary<(Channel, string), Flow>();
+        foreach (var own in addressBots ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(own.Flow)) continue;
+            if (Configured(own.ConfigurationKey, own.Flow.Trim(), FlowAudience.Voice) is { } bot)
+                byAddress[(own.Channel, own.CompanyAddress.Trim().ToLowerInvariant())] = bot;
+        }
+
         if (all.Count > 0) throw new FlowValidationException(all);
-        return new FlowCatalog(folder, byName, voice, bots);
+        return new FlowCatalog(folder, byName, voice, bots, byAddress);
     }
 
     /// <summary>Parses every flow file of a folder (not its subfolders); names must be unique across files.</summary>

@@ -41,6 +41,13 @@ public sealed record InboundEvent
     /// <summary>Why the consent changed, for the timeline (e.g. "The customer texted STOP.").</summary>
     public string? OptOutReason { get; init; }
 
+    /// <summary>
+    /// On a channel that holds several open conversations per customer (email: one per thread), the conversation this
+    /// event continues when it is still open; null (or a closed one) opens a new conversation. Ignored on other
+    /// channels, where the customer's one open conversation is used.
+    /// </summary>
+    public Guid? ContinuesConversationId { get; init; }
+
     public string EffectiveDedupeKey => DedupeKey ?? $"{Provider}:{ProviderEventId}";
 }
 

@@ -76,7 +76,7 @@ public sealed partial class Inbox(
         var customerId = await customers.ResolveForInboundAsync(
             connection, inbound.Channel, address, knownCustomer, inbound.CustomerName, now, ct);
         var (conversationId, opened) = await ConversationStore.FindOrOpenAsync(
-            connection, customerId, inbound.Channel, address, inbound.CompanyAddress, now, ct);
+            connection, customerId, inbound.Channel, address, inbound.CompanyAddress, now, ct, inbound.ContinuesConversationId);
 
         var eventId = await timeline.AppendAsync(connection, new NewTimelineEvent
         {
@@ -121,6 +121,9 @@ public sealed partial class Inbox(
     private async Task<InboundResult?> TryAppendToOpenConversationAsync(
         NpgsqlConnection connection, InboundEvent inbound, string address, string dedupeKey, CancellationToken ct)
     {
+        // A new thread on a channel with several open conversations opens one: the full path does that.
+        var several = inbound.Channel.HoldsSeveralOpenConversations();
+        if (several && inbound.ContinuesConversationId is null) return null;
         var now = clock.GetUtcNow();
         var reactionRow = timeline.WantsReaction(inbound.Type)
             ? $", r as ({WorkStore.EventWorkSql("ins", "$5", "$12::text")})"
@@ -135,7 +138,8 @@ public sealed partial class Inbox(
             conv as (
                 select id from conversations
                 where customer_id = (select id from cust where merged_into is null) and channel = $1 and closed_at is null
-                  and customer_address = $2 and company_address is not distinct from coalesce($10, company_address)),
+                  and customer_address = $2 and company_address is not distinct from coalesce($10, company_address)
+                  and ($13::uuid is null or id = $13)),
             named as (
                 update customers set name = $11
                 where $11::text is not null and name is null and id = (select id from cust where merged_into is null)
@@ -154,7 +158,7 @@ public sealed partial class Inbox(
             inbound.Channel.ToName(), address, inbound.Type, inbound.OccurredAt, now, Db.Text(inbound.Text),
             Db.Text(inbound.ProviderEventId), dedupeKey, Db.Jsonb(BuildData(inbound)?.ToJsonString() ?? "{}"),
             Db.Text(inbound.CompanyAddress), Db.Text(CustomerStore.TrimName(inbound.CustomerName)),
-            Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
+            Db.Text(ContactCenterTelemetry.CurrentTraceParent()), Db.Uuid(several ? inbound.ContinuesConversationId : null));
         await using var reader = await command.ExecuteReaderAsync(ct);
         // A row from the second branch is an event stored before this statement began: a provider retry.
         if (!await reader.ReadAsync(ct)) return null;

@@ -8,7 +8,7 @@ namespace ContactCenter.Core.Notifications;
 /// template, or an email's subject and text.</summary>
 public sealed record NotificationContent(string? Text, string? Subject = null, MessageTemplate? Template = null)
 {
-    public OutboundContent ToOutbound() => new(Text, Template);
+    public OutboundContent ToOutbound() => new(Text, Template, Subject: Subject);
 }
 
 /// <summary>One recipient: a customer, or a channel address (found or created when its first step runs).</summary>

@@ -13,6 +13,7 @@ public static class NotificationServiceCollectionExtensions
         services.Configure<NotificationOptions>(configuration.GetSection("Notifications"));
         services.AddSingleton<NotificationStore>();
         services.AddSingleton<NotificationStepper>();
+        services.AddSingleton<NotificationCancellation>();
         // The work pipeline starts only reactions registered with their event types.
         services.AddTimelineReaction<NotificationStatusReaction>(TimelineEventTypes.MessageStatus);
         services.AddSingleton<NotificationWorker>();

@@ -21,6 +21,7 @@ namespace ContactCenter.Core.Notifications;
 public sealed partial class NotificationStepper(
     NpgsqlDataSource db,
     Outbox outbox,
+    OutboxDispatcher dispatcher,
     IEnumerable<IChannelSender> senders,
     CustomerStore customers,
     NotificationStore store,
@@ -31,6 +32,7 @@ public sealed partial class NotificationStepper(
     private readonly Dictionary<Channel, IChannelSender> _senders = Outbox.SendersByChannel(senders);
     private readonly NotificationOptions _options = options.Value;
     private static readonly TimeSpan SlotTolerance = TimeSpan.FromMilliseconds(20);
+    internal const string RecallReason = "The notification was cancelled before this message was sent.";
 
     public async Task StepAsync(Guid recipientId, CancellationToken ct)
     {
@@ -60,13 +62,24 @@ public sealed partial class NotificationStepper(
 
             if (r.CancelledAt is not null)
             {
-                // Out already (not recalled), but no fallback follows it.
-                await FinishAsync(r, RecipientStatus.Cancelled, channel, "cancelled", events, now, ct);
+                // Taken back if it has not gone out (the cancel recalls what it finds; a send racing the cancel is
+                // caught here); a message out already stays out, but no fallback follows it.
+                var recalled = status == DeliveryStatus.Canceled
+                               || (status == DeliveryStatus.Pending && await dispatcher.RecallAsync(r.MessageId!.Value, RecallReason, ct));
+                if (recalled) Amend(r, DeliveryStatus.Canceled, "recalled before it was sent", now);
+                await FinishAsync(r, RecipientStatus.Cancelled, channel, recalled ? "cancelled; the message was recalled" : "cancelled", events, now, ct);
                 return;
             }
 
             string? reason = null;
             if (DeliveryStatus.IsFinal(status)) reason = message?.ErrorCode ?? message?.ErrorMessage ?? "no reason given";
+            else if (now >= r.FallbackAt && status == DeliveryStatus.Sent && _senders.TryGetValue(channel, out var silent) && !silent.ReportsDelivery)
+            {
+                // A channel without delivery reports (email): accepted, and no bounce within the window, is as far as we can know.
+                Amend(r, DeliveryStatus.Delivered, "accepted by the server; no bounce within the fallback window", now);
+                await FinishAsync(r, RecipientStatus.Delivered, channel, null, events, now, ct);
+                return;
+            }
             else if (now >= r.FallbackAt) (status, reason) = ("timed-out", $"not delivered within {r.FallbackAfter}");
             else
             {
@@ -117,6 +130,8 @@ public sealed partial class NotificationStepper(
                 new OutboundRequest(content.ToOutbound(), $"notification:{r.Id}:{step}", $"notification:{r.NotificationId}", AuthorKind.System), ct);
             if (accepted is AcceptOutcome.Accepted { Message: var message })
             {
+                // A cancel that landed while this step ran has not seen this message: take it back before it goes out.
+                if (await store.IsCancelledAsync(r.NotificationId, ct)) await dispatcher.RecallAsync(message.Id, RecallReason, ct);
                 r.Attempts.Add(new NotificationAttempt(channel, "sent", null, message.Id, now));
                 events.Add(Event(r, NotificationEventTypes.Attempt, channel, conversationId, $"{step}:sent", now,
                     new JsonObject { ["status"] = "sent", ["messageId"] = message.Id.ToString() }));
@@ -157,6 +172,9 @@ public sealed partial class NotificationStepper(
             }
         }
 
+        // Email: the address an agent recorded on the customer's profile counts (the send makes it their identity).
+        if (address is null && channel == Channel.Email)
+            address = (await connection.Sql("select email from customers where id = $1", customerId).ExecuteScalarAsync(ct) as string)?.ToLowerInvariant();
         if (address is null) return (null, "no-identity");
         if (optedOut) return (address, "opted-out");
         if (NotificationOptions.IsQuietChannel(channel) && (r.QuietHours ?? _options.DefaultQuietHours) is { } quiet
@@ -182,14 +200,18 @@ public sealed partial class NotificationStepper(
         return id;
     }
 
-    /// <summary>The customer's open conversation on the channel, opened for this notification when there is none;
-    /// a conversation it opens carries the notification as its context, so a reply is routed with it.</summary>
+    /// <summary>The customer's open conversation on the channel, opened for this notification when there is none (on
+    /// email always a new one: a notification is a thread of its own); a conversation it opens carries the
+    /// notification as its context, so a reply is routed with it.</summary>
     private async Task<Guid> OpenConversationAsync(Guid customerId, Channel channel, string address, RecipientState r,
         DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var survivor = await CustomerStore.LockSurvivorAsync(connection, customerId, ct);
+        // An address taken from the profile becomes the customer's identity, so the answer finds them (when it is
+        // nobody else's already: then the answer lands with that customer, as any mail from that address would).
+        if (channel == Channel.Email) await CustomerStore.ClaimIdentityAsync(connection, survivor, channel, address, now, ct);
         var (id, opened) = await ConversationStore.FindOrOpenAsync(connection, survivor, channel, address, null, now, ct);
         if (opened)
         {

@@ -154,8 +154,8 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timelin
             reader.Instant(2), cancelled);
     }
 
-    /// <summary>Stops what has not gone out yet; a message already out is not recalled, but no fallback follows it.</summary>
-    public async Task<bool> CancelAsync(Guid id, CancellationToken ct)
+    /// <summary>Stops the walk of every recipient (<see cref="NotificationCancellation"/> also recalls what waits in the outbox).</summary>
+    internal async Task<bool> CancelAsync(Guid id, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -175,6 +175,26 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timelin
         await connection.Sql("select pg_notify('cc_notifications', '')").ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
         return true;
+    }
+
+    internal async Task<bool> IsCancelledAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.Sql("select cancelled_at is not null from notifications where id = $1", id).ExecuteScalarAsync(ct) is true;
+    }
+
+    /// <summary>The notification's messages still waiting in the outbox (not handed to a provider yet).</summary>
+    internal async Task<IReadOnlyList<Guid>> PendingMessagesAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        // The outbox's author names the notification (NotificationStepper), which also finds a message accepted by a
+        // step that raced the cancel and has not recorded it on its recipient yet.
+        await using var command = connection.Sql(
+            "select id from outbound_messages where author = $1 and status = 'pending'", $"notification:{id}");
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        return ids;
     }
 
     /// <summary>Leases due recipients to this worker.</summary>

@@ -11,7 +11,7 @@ namespace ContactCenter.Core.Notifications;
 /// runs one; claims use <c>FOR UPDATE SKIP LOCKED</c> and a lease. Woken by <c>cc_notifications</c>.
 /// </summary>
 public sealed partial class NotificationWorker(
-    NpgsqlDataSource db,
+    PostgresListener listener,
     NotificationStore store,
     NotificationStepper stepper,
     IOptions<NotificationOptions> options,
@@ -22,7 +22,8 @@ public sealed partial class NotificationWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var listening = ListenAsync(stoppingToken);
+        // On the instance's one LISTEN connection; after a reconnect, a look at once (a notification may have been missed).
+        using var subscription = listener.Subscribe("cc_notifications", _ => _wake.Release(), () => _wake.Release());
         while (!stoppingToken.IsCancellationRequested)
         {
             int handled;
@@ -51,7 +52,6 @@ public sealed partial class NotificationWorker(
             }
         }
 
-        await listening;
     }
 
     public async Task<int> RunOnceAsync(CancellationToken ct)
@@ -72,30 +72,6 @@ public sealed partial class NotificationWorker(
                 }
             });
         return claimed.Count;
-    }
-
-    private async Task ListenAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await db.OpenConnectionAsync(ct);
-                connection.Notification += (_, _) => _wake.Release();
-                await connection.Sql("listen cc_notifications").ExecuteNonQueryAsync(ct);
-                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                LogStoreUnavailable(e);
-                try { await Task.Delay(_options.PollInterval, ct); }
-                catch (OperationCanceledException) { return; }
-            }
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Notification step for recipient {RecipientId} failed; retrying")]

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ContactCenter.Core.Channels;
 
 namespace ContactCenter.Core.Outbound;
@@ -18,6 +19,13 @@ public interface IChannelSender
     /// permanent (failed at once). Transport errors and timeouts are temporary.
     /// </summary>
     Task<SendOutcome> SendAsync(OutboundDelivery delivery, CancellationToken ct);
+
+    /// <summary>
+    /// Whether the provider reports delivery to the customer (delivered, read). Email does not: a message the mail
+    /// server accepted stays "sent" unless it bounces, so a notification counts it as delivered once its
+    /// fallback window passed without a bounce.
+    /// </summary>
+    bool ReportsDelivery => true;
 }
 
 public sealed record MessageTemplate(string ContentSid, IReadOnlyDictionary<string, string>? Variables);
@@ -25,11 +33,14 @@ public sealed record MessageTemplate(string ContentSid, IReadOnlyDictionary<stri
 /// <summary>A choice the customer can pick (bot menus): rendered as buttons, quick replies or numbered text.</summary>
 public sealed record ReplyChoice(string Id, string Title);
 
+/// <param name="Subject">For channels with subjects (email): the subject of a message that starts a thread; a reply
+/// keeps its thread's subject.</param>
 public sealed record OutboundContent(
     string? Text,
     MessageTemplate? Template = null,
     IReadOnlyList<string>? MediaUrls = null,
-    IReadOnlyList<ReplyChoice>? Choices = null);
+    IReadOnlyList<ReplyChoice>? Choices = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Subject = null);
 
 public static class AuthorKind
 {

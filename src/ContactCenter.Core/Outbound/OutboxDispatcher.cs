@@ -166,7 +166,19 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>Moves a message's status forward (never back) and records each new status once on the timeline.</summary>
-    public async Task<StatusUpdate> RecordStatusAsync(Guid messageId, string status, string? errorCode, string? errorMessage, CancellationToken ct)
+    public Task<StatusUpdate> RecordStatusAsync(Guid messageId, string status, string? errorCode, string? errorMessage, CancellationToken ct) =>
+        ChangeStatusAsync(messageId, status, errorCode, errorMessage, onlyFrom: null, ct);
+
+    /// <summary>
+    /// Takes back a message that has not been handed to its provider: a pending one (not attempted yet, or waiting
+    /// for a retry) becomes <c>canceled</c>, on the timeline, and is never sent. False when an attempt is in flight
+    /// or it is out already. The row lock makes this and a dispatcher's claim exclude each other.
+    /// </summary>
+    public async Task<bool> RecallAsync(Guid messageId, string reason, CancellationToken ct) =>
+        await ChangeStatusAsync(messageId, DeliveryStatus.Canceled, "recalled", reason, onlyFrom: DeliveryStatus.Pending, ct) == StatusUpdate.Advanced;
+
+    private async Task<StatusUpdate> ChangeStatusAsync(Guid messageId, string status, string? errorCode, string? errorMessage, string? onlyFrom,
+        CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -193,7 +205,7 @@ public sealed partial class OutboxDispatcher(
         }
 
         var next = DeliveryStatus.Advance(current, status);
-        if (next == current) return StatusUpdate.Unchanged;
+        if (next == current || (onlyFrom is not null && current != onlyFrom)) return StatusUpdate.Unchanged;
 
         await connection.Sql("""
             update outbound_messages set status = $2, error_code = coalesce($3, error_code), error_message = coalesce($4, error_message),

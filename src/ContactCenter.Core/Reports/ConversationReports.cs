@@ -16,23 +16,26 @@ public sealed class ConversationReports(NpgsqlDataSource db, IOptions<ReportOpti
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var filter = ReportSql.Filter(await ReportSql.TagsExistAsync(connection, ct));
-        // Counted in the database, grouped by the zone's local day or hour: the timeline is the biggest table.
+        // Counted in the database, grouped by the zone's local day or hour: the timeline is the biggest table. Events and
+        // calls are joined to their conversation only when a filter needs it.
+        var join = ReportSql.FiltersConversation(query);
         var sql = $"""
+            with {ReportSql.SurveyAnswers}
             select date_trunc(@grain, c.opened_at at time zone @tz), 0, count(*)::int from conversations c
-            where c.opened_at >= @start and c.opened_at < @end and c.status <> 'merged' and not {string.Format(ReportSql.SurveyAnswer, "c")} and {filter}
+            where c.opened_at >= @start and c.opened_at < @end and c.status <> 'merged' and {ReportSql.NotSurveyAnswer("c")} and {filter}
             group by 1
             union all
             select date_trunc(@grain, e.occurred_at at time zone @tz),
                    case e.type when 'message.received' then 1 when 'message.sent' then 2 when 'bot.reply' then 3 else 7 end, count(*)::int
-            from timeline_events e join conversations c on c.id = e.conversation_id
+            from timeline_events e {(join ? "join conversations c on c.id = e.conversation_id" : "")}
             where e.type in ('message.received', 'message.sent', 'bot.reply', 'call.voicemail')
-              and e.occurred_at >= @start and e.occurred_at < @end and {filter}
+              and e.occurred_at >= @start and e.occurred_at < @end and {(join ? filter : "true")}
             group by 1, 2
             union all
             select date_trunc(@grain, v.started_at at time zone @tz),
                    case v.direction when 'inbound' then 4 when 'callback' then 6 else 5 end, count(*)::int
-            from voice_calls v join conversations c on c.id = v.conversation_id
-            where v.started_at >= @start and v.started_at < @end and {filter}
+            from voice_calls v {(join ? "join conversations c on c.id = v.conversation_id" : "")}
+            where v.started_at >= @start and v.started_at < @end and {(join ? filter : "true")}
             group by 1, 2
             """;
         var sums = new Dictionary<DateTime, double[]>();
@@ -128,13 +131,24 @@ public sealed class ConversationReports(NpgsqlDataSource db, IOptions<ReportOpti
                 Stats.Average(calls.Select(f => f.Handle!.Value)), chats.Count, Stats.Average(chats.Select(f => f.Handle!.Value)),
             ];
         });
+        // The call and assignment times of the resolved conversations in one pass over those event types, not three
+        // index probes per resolution; bounded by the earliest opening (a day's margin for provider timestamps).
         await using var command = ReportSql.Command(connection, $"""
-            select c.channel = 'voice', r.occurred_at,
-                   (select min(e.occurred_at) from timeline_events e where e.conversation_id = c.id and e.type = 'call.connected'),
-                   (select max(e.occurred_at) from timeline_events e where e.conversation_id = c.id and e.type = 'call.ended'),
-                   (select min(e.occurred_at) from timeline_events e where e.conversation_id = c.id and e.type = 'conversation.assigned')
-            from timeline_events r join conversations c on c.id = r.conversation_id
-            where r.type = 'conversation.resolved' and r.occurred_at >= @start and r.occurred_at < @end and {filter}
+            with resolved as (
+                select r.conversation_id, r.occurred_at, c.channel, c.opened_at
+                from timeline_events r join conversations c on c.id = r.conversation_id
+                where r.type = 'conversation.resolved' and r.occurred_at >= @start and r.occurred_at < @end and {filter}),
+            times as (
+                select e.conversation_id,
+                       min(e.occurred_at) filter (where e.type = 'call.connected') as connected,
+                       max(e.occurred_at) filter (where e.type = 'call.ended') as ended,
+                       min(e.occurred_at) filter (where e.type = 'conversation.assigned') as assigned
+                from timeline_events e
+                where e.type in ('call.connected', 'call.ended', 'conversation.assigned')
+                  and e.occurred_at >= (select min(opened_at) from resolved) - interval '1 day'
+                group by e.conversation_id)
+            select r.channel = 'voice', r.occurred_at, t.connected, t.ended, t.assigned
+            from resolved r left join times t on t.conversation_id = r.conversation_id
             """, query);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -166,14 +180,15 @@ public sealed class ConversationReports(NpgsqlDataSource db, IOptions<ReportOpti
         var builder = new ReportBuilder<bool>(query, ResolutionColumns, facts =>
             [facts.Count, facts.Count(f => f), Stats.Share(facts.Count(f => f), facts.Count), facts.Count(f => !f)]);
         await using var command = ReportSql.Command(connection, $"""
+            with {ReportSql.SurveyAnswers}
             select c.closed_at,
                    not exists (select 1 from conversations n
                                where n.customer_id = c.customer_id and n.id <> c.id and n.status <> 'merged'
                                  and n.opened_at > c.closed_at and n.opened_at <= c.closed_at + @window
-                                 and not {string.Format(ReportSql.SurveyAnswer, "n")})
+                                 and {ReportSql.NotSurveyAnswer("n")})
             from conversations c
             where c.status = 'resolved' and c.closed_at >= @start and c.closed_at < @end
-              and not {string.Format(ReportSql.SurveyAnswer, "c")} and {filter}
+              and {ReportSql.NotSurveyAnswer("c")} and {filter}
               and not exists (select 1 from timeline_events a where a.conversation_id = c.id and a.type = 'call.ended' and a.data->>'outcome' = 'abandoned')
             """, query);
         command.Parameters.AddWithValue("window", options.Value.FcrWindow);

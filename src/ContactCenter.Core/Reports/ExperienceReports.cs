@@ -67,9 +67,10 @@ public sealed class ExperienceReports(NpgsqlDataSource db, IOptions<ReportOption
             facts.Count(f => f.Escalated), Stats.Share(facts.Count(f => f.Escalated), facts.Count),
         ]);
         await using var command = ReportSql.Command(connection, $"""
+            with {ReportSql.SurveyAnswers}
             select b.started_at, b.contained_at is not null, b.handoffs > 0
             from bot_conversations b join conversations c on c.id = b.conversation_id
-            where b.started_at >= @start and b.started_at < @end and not {string.Format(ReportSql.SurveyAnswer, "c")} and {filter}
+            where b.started_at >= @start and b.started_at < @end and {ReportSql.NotSurveyAnswer("c")} and {filter}
             """, query);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) builder.Add(reader.Instant(0), (reader.GetBoolean(1), reader.GetBoolean(2)));

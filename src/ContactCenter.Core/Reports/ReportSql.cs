@@ -7,14 +7,25 @@ namespace ContactCenter.Core.Reports;
 internal static class ReportSql
 {
     /// <summary>
-    /// A conversation that only carried the answer to the satisfaction question of an earlier one (the bot closes it
-    /// at once and records <c>csat.response</c> there, keyed by the answering message): not a new contact.
+    /// Conversations that only carried the answer to the satisfaction question of an earlier one (the bot closes such a
+    /// conversation at once and records <c>csat.response</c> on the earlier one, keyed <c>csat:bot:{answering message id}</c>):
+    /// not new contacts. A CTE found from the survey answers, so a report anti-joins it once instead of probing every
+    /// message of every conversation it reads.
     /// </summary>
-    public const string SurveyAnswer = """
-        exists (select 1 from timeline_events m
-                where m.conversation_id = {0}.id and m.type = 'message.received'
-                  and exists (select 1 from timeline_events s where s.dedupe_key = 'csat:bot:' || m.id and s.conversation_id <> {0}.id))
+    public const string SurveyAnswers = """
+        survey_answers as (
+            select m.conversation_id as id from timeline_events s
+            join timeline_events m on m.id = substr(s.dedupe_key, 10)::bigint
+            where s.type = 'csat.response' and s.dedupe_key ~ '^csat:bot:[0-9]{1,18}$'
+              and m.type = 'message.received' and m.conversation_id <> s.conversation_id)
         """;
+
+    /// <summary>The conversation <paramref name="alias"/> is not a survey answer (needs <see cref="SurveyAnswers"/>).</summary>
+    public static string NotSurveyAnswer(string alias) => $"not exists (select 1 from survey_answers a where a.id = {alias}.id)";
+
+    /// <summary>Whether the query filters by the conversation: without, rows need not be joined to it.</summary>
+    public static bool FiltersConversation(ReportQuery query) =>
+        query.Channel is not null || query.Queue is not null || query.Agent is not null || query.Tag is not null;
 
     public static string Filter(bool tagsExist) => $"""
         (@channel::text is null or c.channel = @channel) and (@queue::text is null or c.queue = @queue)

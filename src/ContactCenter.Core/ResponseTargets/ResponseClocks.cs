@@ -121,13 +121,13 @@ public sealed class ResponseClocks(NpgsqlDataSource db, IOptions<SlaOptions> opt
         var hours = queue is null ? Scheduling.BusinessHours.AlwaysOpen : QueueStore.HoursOf(queue.Definition);
         var warnAt = hours.AddOpenTime(startedAt, target * _options.WarningAt);
         var dueAt = hours.AddOpenTime(startedAt, target);
-        await using var insert = connection.Sql("""
+        await using var insert = connection.SqlNamed("""
             insert into response_clocks (conversation_id, kind, channel, queue, started_by, started_at, target, warn_at, due_at, next_check_at)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)
+            values (@conversation, @kind, @channel, @queue, @startedBy, @startedAt, @target, @warnAt, @dueAt, @warnAt)
             on conflict do nothing
             returning id
-            """, conversation.Id, kind, conversation.Channel.ToName(), Db.Text(queue?.Name), startedBy, startedAt, target,
-            Db.Timestamp(warnAt), Db.Timestamp(dueAt));
+            """, ("conversation", conversation.Id), ("kind", kind), ("channel", conversation.Channel.ToName()), ("queue", Db.Text(queue?.Name)),
+            ("startedBy", startedBy), ("startedAt", startedAt), ("target", target), ("warnAt", Db.Timestamp(warnAt)), ("dueAt", Db.Timestamp(dueAt)));
         return await insert.ExecuteScalarAsync(ct) is long id ? new StartedClock(id, warnAt, dueAt) : null;
     }
 

@@ -27,7 +27,9 @@ public static class RoutingServiceCollectionExtensions
         services.AddSingleton<BreachAcknowledgements>();
         services.AddSingleton<AgentDays>();
         services.AddTimelineReaction<RoutingReaction>(RoutingReaction.Types);
-        services.AddHostedService(sp => new RoutingSeeder(sp, configuration));
+        services.AddHostedService(sp => new RoutingSeeder(
+            sp.GetRequiredService<IOptions<RoutingOptions>>(), sp.GetRequiredService<QueueStore>(), sp.GetRequiredService<AgentStore>(),
+            sp.GetRequiredService<ILogger<RoutingSeeder>>(), configuration));
         services.AddHostedService(sp => sp.GetRequiredService<RoutingWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineWorker>());
         return services;
@@ -39,11 +41,13 @@ public static class RoutingServiceCollectionExtensions
 /// every agent API key (<c>Auth:ApiKeys:*:AgentId</c>), so a key's agent can set its status at once.
 /// Existing rows are left as admins changed them.
 /// </summary>
-internal sealed partial class RoutingSeeder(IServiceProvider services, IConfiguration configuration) : IHostedService
+internal sealed partial class RoutingSeeder(
+    IOptions<RoutingOptions> routing, QueueStore queueStore, AgentStore agentStore, ILogger<RoutingSeeder> log, IConfiguration configuration)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        var options = services.GetRequiredService<IOptions<RoutingOptions>>().Value;
+        var options = routing.Value;
         var queues = options.Queues.Select(q => (q.Key, QueueStore.Normalize(q.Value))).ToList();
         if (!queues.Any(q => q.Item1 == options.DefaultQueue)) queues.Add((options.DefaultQueue, new QueueDefinition()));
         var agents = options.Agents.Select(a => (a.Key, a.Value)).ToList();
@@ -53,21 +57,19 @@ internal sealed partial class RoutingSeeder(IServiceProvider services, IConfigur
                 agents.Add((id, new AgentDefinition { Name = key["Name"] }));
         }
 
-        var log = services.GetRequiredService<ILogger<RoutingSeeder>>();
         foreach (var (name, definition) in queues)
         {
             if (RoutingValidation.Queue(name, definition).ToList() is { Count: > 0 } errors)
                 throw new InvalidOperationException($"Routing:Queues:{name} is invalid: {string.Join(" ", errors)}");
         }
 
-        var agentStore = services.GetRequiredService<AgentStore>();
         foreach (var (id, definition) in agents)
         {
             if (RoutingValidation.Agent(id, agentStore.Normalize(definition)).ToList() is { Count: > 0 } errors)
                 throw new InvalidOperationException($"Routing:Agents:{id} is invalid: {string.Join(" ", errors)}");
         }
 
-        var createdQueues = await services.GetRequiredService<QueueStore>().SeedAsync(queues, ct);
+        var createdQueues = await queueStore.SeedAsync(queues, ct);
         var createdAgents = await agentStore.SeedAsync(agents, ct);
         if (createdQueues + createdAgents > 0) LogSeeded(log, createdQueues, createdAgents);
     }

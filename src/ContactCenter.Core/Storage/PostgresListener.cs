@@ -6,9 +6,9 @@ using Npgsql;
 namespace ContactCenter.Core.Storage;
 
 /// <summary>
-/// The one <c>LISTEN</c> connection of an instance: the work pipeline, routing and the live feed subscribe to
-/// their channels here instead of each holding a connection. Callbacks run on the notification thread and
-/// must only signal (write to a channel, release a semaphore). After a reconnect every subscriber's
+/// The one <c>LISTEN</c> connection of an instance: the work pipeline, routing, the live feed, notifications and
+/// webhook deliveries subscribe to their channels here instead of each holding a connection. Callbacks run on
+/// the notification thread and must only signal (write to a channel, release a semaphore). After a reconnect every subscriber's
 /// <c>reconnected</c> callback runs: notifications may have been missed while no connection listened.
 /// </summary>
 public sealed partial class PostgresListener(NpgsqlDataSource db, ILogger<PostgresListener> log) : BackgroundService

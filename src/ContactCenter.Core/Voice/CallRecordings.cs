@@ -30,12 +30,16 @@ public sealed class CallRecordings(NpgsqlDataSource db, CallLedger ledger)
             }, ProviderId: recordingSid),
         ], ct) > 0;
 
-    /// <summary>Only recordings on a timeline can be played: the service is no open proxy to the Twilio account.</summary>
+    /// <summary>
+    /// Only recordings on a timeline can be played, an agent's call (<c>call.recording</c>) or a caller's voicemail
+    /// (<c>call.voicemail</c>): the service is no open proxy to the Twilio account.
+    /// </summary>
     public async Task<CallRecording?> FindAsync(string recordingSid, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var command = connection.Sql(
-            "select conversation_id, data->>'callSid' from timeline_events where dedupe_key = $1", Key(recordingSid));
+            "select conversation_id, data->>'callSid' from timeline_events where dedupe_key in ($1, $2) limit 1",
+            Key(recordingSid), $"twilio:{recordingSid}:call.voicemail");
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? new CallRecording(recordingSid, reader.GetGuid(0), reader.GetString(1)) : null;
     }

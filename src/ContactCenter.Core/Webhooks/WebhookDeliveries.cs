@@ -151,6 +151,24 @@ public sealed class WebhookDeliveries(NpgsqlDataSource db, TimeProvider clock)
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
+    /// <summary>
+    /// After a subscription is enabled again: its deliveries still pending (held back while it was disabled) are due
+    /// now and retried afresh for RetryFor, in their order.
+    /// </summary>
+    public async Task<int> ResumeAsync(Guid subscriptionId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var resumed = await connection.Sql("""
+            update webhook_deliveries set next_attempt_at = $2, retrying_since = $2, lease_until = null
+            where subscription_id = $1 and status = 'pending'
+            """, subscriptionId, now).ExecuteNonQueryAsync(ct);
+        await connection.Sql("select pg_notify('cc_webhooks', '')").ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return resumed;
+    }
+
     /// <summary>Sends the delivery again (same webhook-id, so receivers can tell), retried afresh for RetryFor.</summary>
     public async Task<ReplayResult> ReplayAsync(long id, CancellationToken ct)
     {

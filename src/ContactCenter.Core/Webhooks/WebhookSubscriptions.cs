@@ -64,6 +64,23 @@ public sealed class WebhookSubscriptions(NpgsqlDataSource db, TimeProvider clock
         return await connection.Sql("delete from webhook_subscriptions where id = $1", id).ExecuteNonQueryAsync(ct) > 0;
     }
 
+    /// <summary>
+    /// Lets a disabled subscription receive events again (an operator fixed the receiver): the disable and the failure
+    /// count are cleared. Events that happened while it was disabled were not kept for it.
+    /// </summary>
+    /// <returns>The subscription as it is now; null when there is none.</returns>
+    public async Task<WebhookSubscription?> EnableAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql($"""
+            update webhook_subscriptions set disabled_at = null, disabled_reason = null, failing_since = null
+            where id = $1
+            returning {Columns}
+            """, id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
     internal static async Task SucceededAsync(NpgsqlConnection connection, Guid id, CancellationToken ct) =>
         await connection.Sql("update webhook_subscriptions set failing_since = null where id = $1 and failing_since is not null", id)
             .ExecuteNonQueryAsync(ct);

@@ -12,7 +12,7 @@ namespace ContactCenter.Core.Webhooks;
 /// Woken by <c>cc_webhooks</c> notifications (sent when a delivery row commits), polling for retries.
 /// </summary>
 public sealed partial class WebhookWorker(
-    NpgsqlDataSource db,
+    PostgresListener listener,
     WebhookDeliveries deliveries,
     WebhookSender sender,
     TimeProvider clock,
@@ -24,7 +24,8 @@ public sealed partial class WebhookWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var listening = ListenAsync(stoppingToken);
+        // On the instance's one LISTEN connection; after a reconnect, a look at once (a notification may have been missed).
+        using var subscription = listener.Subscribe("cc_webhooks", _ => _wake.Release(), () => _wake.Release());
         var inFlight = new List<Task>();
         Task? wake = null;
         while (!stoppingToken.IsCancellationRequested)
@@ -61,7 +62,6 @@ public sealed partial class WebhookWorker(
         }
 
         await Task.WhenAll(inFlight);
-        await listening;
     }
 
     private async Task DeliverAsync(ClaimedDelivery d, CancellationToken ct)
@@ -119,30 +119,6 @@ public sealed partial class WebhookWorker(
         var exponential = _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 24));
         var capped = Math.Min(exponential, _options.RetryMaxDelay.TotalMilliseconds);
         return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
-    }
-
-    private async Task ListenAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await db.OpenConnectionAsync(ct);
-                connection.Notification += (_, _) => _wake.Release();
-                await connection.Sql("listen cc_webhooks").ExecuteNonQueryAsync(ct);
-                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                LogStoreUnavailable(e);
-                try { await Task.Delay(_options.PollInterval, ct); }
-                catch (OperationCanceledException) { return; }
-            }
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook delivery {DeliveryId} to subscription {SubscriptionId}: attempt {Attempt} failed ({StatusCode}); retrying at {RetryAt}")]

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Channels.Twilio.Voice;
+using ContactCenter.Core.Accounts;
+using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Voice;
 using ContactCenter.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,10 +24,12 @@ public static class AgentVoiceApi
     }
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> PlayAsync(
-        string sid, CallRecordings recordings, TwilioRestClient twilio, HttpContext http, CancellationToken ct)
+        string sid, CallRecordings recordings, TwilioRestClient twilio, HttpContext http, AuditTrail audit, ConversationVisibility visibility,
+        CancellationToken ct)
     {
         if (!sid.StartsWith("RE", StringComparison.Ordinal) || sid.Length > 64 || !sid.All(char.IsAsciiLetterOrDigit)
-            || await recordings.FindAsync(sid, ct) is null)
+            || await recordings.FindAsync(sid, ct) is not { } recording
+            || (http.User.ScopeOf() is { } scope && !await visibility.ConversationAsync(scope, recording.ConversationId, ct)))
             return Problems.NotFound($"No recording '{sid}' on any timeline.");
         HttpResponseMessage? answer;
         try
@@ -41,6 +45,7 @@ public static class AgentVoiceApi
         http.Response.RegisterForDispose(answer);
         if (!answer.IsSuccessStatusCode)
             return TypedResults.Problem($"Twilio answered {(int)answer.StatusCode} for the recording.", statusCode: 502, title: "Recording unavailable");
+        await audit.RecordAsync(http, AuditActions.RecordingRead, "recording", sid);
         return TypedResults.Stream(await answer.Content.ReadAsStreamAsync(ct), answer.Content.Headers.ContentType?.ToString() ?? "audio/mpeg");
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Routing;
 using ContactCenter.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,7 +33,8 @@ public static class AgentsApi
     private static async Task<Results<Ok<Agent>, ProblemHttpResult>> GetAsync(string id, AgentStore agents, CancellationToken ct) =>
         await agents.GetAsync(id, ct) is { } agent ? TypedResults.Ok(agent) : Problems.NotFound($"No agent '{id}'.");
 
-    private static async Task<Results<Created<Agent>, ProblemHttpResult>> CreateAsync(CreateAgentRequest? request, AgentStore agents, CancellationToken ct)
+    private static async Task<Results<Created<Agent>, ProblemHttpResult>> CreateAsync(
+        CreateAgentRequest? request, HttpContext http, AuditTrail audit, AgentStore agents, CancellationToken ct)
     {
         if (request?.Id is not { } id) return Problems.BadRequest("Body must have an 'id' (the AgentId of the agent's API key).");
         var definition = new AgentDefinition
@@ -44,13 +46,14 @@ public static class AgentsApi
         };
         if (Invalid(id, agents.Normalize(definition)) is { } problem) return problem;
         var (result, agent) = await agents.SaveAsync(id, definition, create: true, replace: false, ct);
+        if (result == AgentSaveResult.Created) await audit.RecordAsync(http, AuditActions.AgentChanged, "agent", id, new { change = "created" });
         return result == AgentSaveResult.Created
             ? TypedResults.Created($"/api/agents/{id}", agent!)
             : Problems.Conflict("Agent exists", $"Agent '{id}' already exists; change it with PUT /api/agents/{id}.");
     }
 
     private static async Task<Results<Ok<Agent>, ProblemHttpResult>> UpdateAsync(
-        string id, UpdateAgentRequest? request, AgentStore agents, CancellationToken ct)
+        string id, UpdateAgentRequest? request, HttpContext http, AuditTrail audit, AgentStore agents, CancellationToken ct)
     {
         if (request is null) return Problems.BadRequest("Body must be a JSON object with 'name', 'skills' and/or 'capacity'.");
         var current = await agents.GetAsync(id, ct);
@@ -63,11 +66,13 @@ public static class AgentsApi
         };
         if (Invalid(id, agents.Normalize(definition)) is { } problem) return problem;
         var (result, agent) = await agents.SaveAsync(id, definition, create: false, replace: true, ct);
+        if (result == AgentSaveResult.Updated) await audit.RecordAsync(http, AuditActions.AgentChanged, "agent", id, new { change = "updated" });
         return result == AgentSaveResult.Updated ? TypedResults.Ok(agent!) : Problems.NotFound($"No agent '{id}'.");
     }
 
     private static async Task<Results<Ok<Agent>, ProblemHttpResult>> SetStatusAsync(
-        string id, AgentStatusRequest? request, ClaimsPrincipal user, AgentStore agents, RoutingEngine routing, CancellationToken ct)
+        string id, AgentStatusRequest? request, ClaimsPrincipal user, HttpContext http, AuditTrail audit, AgentStore agents, RoutingEngine routing,
+        CancellationToken ct)
     {
         if (request?.Status is not { } status || !AgentStatus.All.Contains(status))
             return Problems.BadRequest("Body must have 'status': available, away or offline.");
@@ -75,6 +80,8 @@ public static class AgentsApi
             return TypedResults.Problem("Agents set their own status; supervisors set anyone's.", statusCode: 403, title: "Forbidden");
         var previous = await agents.SetStatusAsync(id, status, user.Actor(), ct);
         if (previous is null) return Problems.NotFound($"No agent '{id}'.");
+        // Setting someone else's status is a supervisor forcing it: audited (an agent's own changes are not).
+        if (user.FindFirstValue(Roles.AgentIdClaim) != id) await audit.RecordAsync(http, AuditActions.StatusForced, "agent", id, new { status });
         if (status == AgentStatus.Offline) await routing.RequeueAgentAsync(id, user.Actor(), ct);
         return TypedResults.Ok((await agents.GetAsync(id, ct))!);
     }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Bot;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
@@ -24,7 +25,8 @@ public static class BotApi
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> HandoffAsync(
-        Guid id, HandoffRequestBody? request, ClaimsPrincipal user, ChatBot bot, ConversationStore conversations, CancellationToken ct)
+        Guid id, HandoffRequestBody? request, ClaimsPrincipal user, HttpContext http, AuditTrail audit, BotHandToAgent toAgent,
+        BotHandBack handBack, ConversationStore conversations, CancellationToken ct)
     {
         if (request?.To is not ("agent" or "bot")) return Problems.BadRequest("Body must have 'to': \"agent\" or \"bot\".");
         if (request.Reason is { Length: > 500 }) return Problems.BadRequest("'reason' is longer than 500 characters.");
@@ -34,7 +36,7 @@ public static class BotApi
             if (request.Node is not null) return Problems.BadRequest("'node' is where the bot resumes; it only goes with \"to\": \"bot\".");
             var queue = request.Queue ?? conversation.Queue ?? "general";
             if (!RoutingValidation.IsName(queue)) return Problems.BadRequest($"'{queue}' is not a queue name.");
-            return await bot.HandToAgentAsync(id, queue, request.Reason, user.Actor(), ct) switch
+            return await toAgent.HandToAgentAsync(id, queue, request.Reason, user.Actor(), ct) switch
             {
                 RoutingOutcome.Done done => TypedResults.Ok(done.Conversation),
                 RoutingOutcome.NotFound notFound => Problems.NotFound(notFound.Detail),
@@ -44,9 +46,11 @@ public static class BotApi
         }
 
         if (request.Queue is not null) return Problems.BadRequest("'queue' only goes with \"to\": \"agent\".");
-        if (request.Node is { } node && !bot.HasNode(conversation.Channel, node))
+        if (request.Node is { } node && !handBack.HasNode(conversation.Channel, node))
             return Problems.BadRequest($"The bot flow of {conversation.Channel.ToName()} has no node '{node}'.");
-        return await bot.HandBackAsync(id, request.Node, user.Actor(), request.Reason, ct) switch
+        var handedBack = await handBack.HandBackAsync(id, request.Node, user.Actor(), request.Reason, ct);
+        if (handedBack is HandBackOutcome.Done) await audit.RecordAsync(http, AuditActions.HandedBack, "conversation", id.ToString(), new { request.Node });
+        return handedBack switch
         {
             HandBackOutcome.Done => TypedResults.Ok((await conversations.GetAsync(id, ct))!),
             HandBackOutcome.NotFound => Problems.NotFound($"No conversation {id}."),

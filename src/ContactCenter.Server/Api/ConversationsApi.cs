@@ -39,13 +39,14 @@ public static class ConversationsApi
         user.FindFirstValue(Roles.AgentIdClaim) ?? user.Identity?.Name ?? "unknown";
 
     private static async Task<Results<Ok<IReadOnlyList<Conversation>>, ProblemHttpResult>> ListAsync(
-        string? status, string? queue, string? assignee, Guid? customerId, int? limit, ConversationStore conversations, CancellationToken ct)
+        string? status, string? queue, string? assignee, Guid? customerId, int? limit, ClaimsPrincipal user, ConversationStore conversations,
+        CancellationToken ct)
     {
         if (status is not null && !ConversationStatus.All.Contains(status))
             return Problems.BadRequest($"Query 'status' must be one of: {string.Join(", ", ConversationStatus.All)}.");
         var size = limit ?? 50;
         if (size is < 1 or > 500) return Problems.BadRequest("Query 'limit' must be between 1 and 500.");
-        return TypedResults.Ok(await conversations.ListAsync(new ConversationFilter(status, queue, assignee, customerId, size), ct));
+        return TypedResults.Ok(await conversations.ListAsync(new ConversationFilter(status, queue, assignee, customerId, size, user.ScopeOf()), ct));
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> GetAsync(Guid id, ConversationStore conversations, CancellationToken ct) =>

@@ -1,4 +1,7 @@
+using System.Security.Claims;
+using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Channels;
+using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Timeline;
 using ContactCenter.Server.Auth;
@@ -28,13 +31,15 @@ public static class CustomersApi
     }
 
     private static async Task<Results<Ok<Customer>, ProblemHttpResult>> FindAsync(
-        string? channel, string? address, AddressNormalizer addresses, CustomerStore customers, CancellationToken ct)
+        string? channel, string? address, ClaimsPrincipal user, AddressNormalizer addresses, CustomerStore customers,
+        ConversationVisibility visibility, CancellationToken ct)
     {
         if (!ChannelNames.TryParse(channel, out var parsed))
             return Problems.BadRequest($"Query 'channel' must be one of: {string.Join(", ", ChannelNames.All.Select(c => c.ToName()))}.");
         if (string.IsNullOrWhiteSpace(address)) return Problems.BadRequest("Query 'address' is required.");
         var normalized = addresses.Normalize(parsed, address);
         return await customers.FindAsync(parsed, normalized, ct) is { } customer
+               && (user.ScopeOf() is not { } scope || await visibility.CustomerAsync(scope, customer.Id, ct))
             ? TypedResults.Ok(customer)
             : Problems.NotFound($"No customer has the {parsed.ToName()} address {normalized}.");
     }
@@ -73,11 +78,14 @@ public static class CustomersApi
     }
 
     private static async Task<Results<Ok<Customer>, ProblemHttpResult>> MergeAsync(
-        Guid id, MergeRequest? request, HttpContext http, CustomerStore customers, CancellationToken ct)
+        Guid id, MergeRequest? request, HttpContext http, AuditTrail audit, CustomerStore customers, CancellationToken ct)
     {
         if (request?.OtherCustomerId is not { } other) return Problems.BadRequest("Body must name 'otherCustomerId'.");
         if (other == id) return Problems.BadRequest("A customer cannot be merged with itself.");
-        return await customers.MergeAsync(id, other, http.User.Identity?.Name ?? "unknown", ct) switch
+        var merge = await customers.MergeAsync(id, other, http.User.Identity?.Name ?? "unknown", ct);
+        // A replayed merge changed nothing: only the one that merged is audited.
+        if (merge is MergeOutcome.Merged) await audit.RecordAsync(http, AuditActions.CustomerMerged, "customer", id.ToString(), new { mergedCustomerId = other });
+        return merge switch
         {
             MergeOutcome.Merged merged => TypedResults.Ok(merged.Customer),
             MergeOutcome.AlreadyMerged replay => TypedResults.Ok(replay.Customer),

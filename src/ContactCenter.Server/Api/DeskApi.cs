@@ -42,7 +42,8 @@ public static class DeskApi
         var desk = app.MapGroup("/api/desk").WithTags("Desk").RequireAuthorization(Policies.Agent);
         desk.MapGet("/inbox", InboxAsync)
             .WithSummary("Assigned to me, waiting in my queues (agents may pick), notes mentioning me; due clock first; unread counts; filters channel, status, queue, tag");
-        desk.MapGet("/live", (LiveFeed feed, CancellationToken ct) => TypedResults.ServerSentEvents(StreamAsync(feed, ct)))
+        desk.MapGet("/live", (ClaimsPrincipal user, LiveFeed feed, ConversationVisibility visibility, CancellationToken ct) =>
+                TypedResults.ServerSentEvents(StreamAsync(feed, user.ScopeOf(), visibility, ct)))
             .WithSummary("Server-sent events: 'hello', then 'change' for every timeline event, presence, typing and routing change; 'ping' when quiet");
         desk.MapGet("/me", MeAsync).WithSummary("The signed-in agent: status, capacity and load; the desk's heartbeat settings");
         desk.MapPost("/heartbeat", HeartbeatAsync).WithSummary("The desk page is open (and shows this conversation); without it for Desk:AwayAfter the agent becomes away");
@@ -57,7 +58,8 @@ public static class DeskApi
         return app;
     }
 
-    internal static InboxViewer Viewer(this ClaimsPrincipal user) => new(user.FindFirstValue(Roles.AgentIdClaim), user.IsSupervisor());
+    internal static InboxViewer Viewer(this ClaimsPrincipal user) =>
+        new(user.FindFirstValue(Roles.AgentIdClaim), user.IsSupervisor(), user.ScopeOf()?.Queues);
 
     private static async Task<Results<Ok<Inbox>, ProblemHttpResult>> InboxAsync(
         string? channel, string? status, string? queue, string? tag, ClaimsPrincipal user, DeskInbox inbox, CancellationToken ct)
@@ -71,7 +73,8 @@ public static class DeskApi
         return TypedResults.Ok(await inbox.LoadAsync(user.Viewer(), new InboxFilter(channel, status, queue, normalizedTag), ct));
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(LiveFeed feed, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        LiveFeed feed, AccessScope? scope, ConversationVisibility visibility, [EnumeratorCancellation] CancellationToken ct)
     {
         var (id, changes) = feed.Subscribe(desk: true);
         try
@@ -81,6 +84,8 @@ public static class DeskApi
             while (!ct.IsCancellationRequested)
             {
                 var change = await NextAsync(changes, ct);
+                // A scoped agent hears only of conversations they may open.
+                if (change is not null && scope is not null && !await ScopedAccess.MaySeeAsync(scope, change, visibility, ct)) continue;
                 yield return change is null ? new SseItem<string>("{}", "ping") : new SseItem<string>(change, "change");
             }
         }

@@ -15,7 +15,7 @@ public static class NotificationsApi
         var api = app.MapGroup("/api/notifications").WithTags("Notifications").RequireAuthorization(Policies.Notifier);
         api.MapPost("", CreateAsync).WithSummary("Notify customers first, falling back along a channel list (202; sent by a worker)");
         api.MapGet("/{id:guid}", GetAsync).WithSummary("Status, progress and (for one recipient) every attempt");
-        api.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Stop what has not gone out yet");
+        api.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Stop what has not gone out yet: no further steps, and messages still in the outbox are recalled");
         return app;
     }
 
@@ -49,8 +49,9 @@ public static class NotificationsApi
     private static async Task<Results<Ok<NotificationView>, ProblemHttpResult>> GetAsync(Guid id, NotificationStore notifications, CancellationToken ct) =>
         await notifications.GetAsync(id, ct) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"No notification {id}.");
 
-    private static async Task<Results<Accepted<NotificationView>, ProblemHttpResult>> CancelAsync(Guid id, NotificationStore notifications, CancellationToken ct) =>
-        await notifications.CancelAsync(id, ct)
+    private static async Task<Results<Accepted<NotificationView>, ProblemHttpResult>> CancelAsync(
+        Guid id, NotificationCancellation cancellation, NotificationStore notifications, CancellationToken ct) =>
+        await cancellation.CancelAsync(id, ct)
             ? TypedResults.Accepted($"/api/notifications/{id}", (await notifications.GetAsync(id, ct))!)
             : Problems.NotFound($"No notification {id}.");
 }

@@ -1,3 +1,4 @@
+using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Routing;
 using ContactCenter.Core.Scheduling;
 using ContactCenter.Server.Auth;
@@ -60,35 +61,42 @@ public static class QueuesApi
     }
 
     private static async Task<Results<Created<QueueSnapshot>, ProblemHttpResult>> CreateAsync(
-        QueueRequest? request, QueueStore queues, QueueMonitor monitor, CancellationToken ct)
+        QueueRequest? request, HttpContext http, AuditTrail audit, QueueStore queues, QueueMonitor monitor, CancellationToken ct)
     {
         if (request?.Name is not { } name) return Problems.BadRequest("Body must have a 'name'.");
         var definition = request.ToDefinition();
         if (Invalid(name, definition) is { } problem) return problem;
         var (result, _) = await queues.SaveAsync(name, definition, replace: false, ct);
         if (result == QueueSaveResult.Conflict) return Problems.Conflict("Queue exists", $"Queue '{name}' already exists; replace it with PUT /api/queues/{name}.");
+        await audit.RecordAsync(http, AuditActions.QueueChanged, "queue", name, new { change = "created" });
         return TypedResults.Created($"/api/queues/{name}", (await monitor.SnapshotAsync(name, 0, ct))[0]);
     }
 
     private static async Task<Results<Ok<QueueSnapshot>, Created<QueueSnapshot>, ProblemHttpResult>> ReplaceAsync(
-        string name, QueueRequest? request, QueueStore queues, QueueMonitor monitor, CancellationToken ct)
+        string name, QueueRequest? request, HttpContext http, AuditTrail audit, QueueStore queues, QueueMonitor monitor, CancellationToken ct)
     {
         if (request is null) return Problems.BadRequest("Body must be a queue definition.");
         if (request.Name is { } other && other != name) return Problems.BadRequest("'name' in the body differs from the URL; a queue cannot be renamed.");
         var definition = request.ToDefinition();
         if (Invalid(name, definition) is { } problem) return problem;
         var (result, _) = await queues.SaveAsync(name, definition, replace: true, ct);
+        await audit.RecordAsync(http, AuditActions.QueueChanged, "queue", name, new { change = result == QueueSaveResult.Created ? "created" : "replaced" });
         var snapshot = (await monitor.SnapshotAsync(name, 0, ct))[0];
         return result == QueueSaveResult.Created ? TypedResults.Created($"/api/queues/{name}", snapshot) : TypedResults.Ok(snapshot);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, QueueStore queues, CancellationToken ct) =>
-        await queues.DeleteAsync(name, ct) switch
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string name, HttpContext http, AuditTrail audit, QueueStore queues, CancellationToken ct)
+    {
+        switch (await queues.DeleteAsync(name, ct))
         {
-            null => Problems.NotFound($"No queue '{name}'."),
-            false => Problems.Conflict("Queue not empty", $"Conversations wait in '{name}'; transfer them first."),
-            true => TypedResults.NoContent(),
-        };
+            case null: return Problems.NotFound($"No queue '{name}'.");
+            case false: return Problems.Conflict("Queue not empty", $"Conversations wait in '{name}'; transfer them first.");
+        }
+
+        await audit.RecordAsync(http, AuditActions.QueueChanged, "queue", name, new { change = "deleted" });
+        return TypedResults.NoContent();
+    }
 
     private static ProblemHttpResult? Invalid(string name, QueueDefinition definition) =>
         RoutingValidation.Queue(name, definition).ToList() is { Count: > 0 } errors

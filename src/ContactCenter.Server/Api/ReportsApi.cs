@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Forecast;
 using ContactCenter.Core.Reports;
 using ContactCenter.Server.Auth;
@@ -26,7 +27,8 @@ public static class ReportsApi
 
     private static async Task<Results<Ok<JsonObject>, FileContentHttpResult, ProblemHttpResult>> ReportAsync(
         string report, string? from, string? to, string? timeZone, string? by, string? channel, string? queue, string? agent,
-        string? tag, string? businessHours, HttpContext http, ConversationReports conversations, ExperienceReports experience, CancellationToken ct)
+        string? tag, string? businessHours, HttpContext http, AuditTrail audit, ConversationReports conversations, ExperienceReports experience,
+        CancellationToken ct)
     {
         var (query, errors) = ReportQuery.Parse(report, from, to, timeZone, by, channel, queue, agent, tag, businessHours);
         if (query is null)
@@ -34,7 +36,11 @@ public static class ReportsApi
                 extensions: new Dictionary<string, object?> { ["errors"] = errors });
         var table = await query.RunAsync(conversations, experience, ct);
         if (WantsCsv(http.Request))
+        {
+            await audit.RecordAsync(http, AuditActions.ReportExported, "report", table.Report, new { query.Start, query.End, query.Queue, query.Agent });
             return TypedResults.File(Csv(table), "text/csv; charset=utf-8", $"{table.Report}-{TimeZoneInfo.ConvertTime(query.Start, query.Zone):yyyy-MM-dd}.csv");
+        }
+
         return TypedResults.Ok(Json(query, table));
     }
 

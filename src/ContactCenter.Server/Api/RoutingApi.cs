@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.ResponseTargets;
 using ContactCenter.Core.Routing;
@@ -68,12 +69,14 @@ public static class RoutingApi
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> TakeoverAsync(
-        Guid id, TakeoverRequest? request, ClaimsPrincipal user, RoutingEngine routing, CancellationToken ct)
+        Guid id, TakeoverRequest? request, ClaimsPrincipal user, HttpContext http, AuditTrail audit, RoutingEngine routing, CancellationToken ct)
     {
         if (user.FindFirstValue(Roles.AgentIdClaim) is not { } self)
             return Problems.BadRequest("Only a key with an agent id can take a conversation over.");
         if (request?.Reason is { Length: > 500 }) return Problems.BadRequest("'reason' is longer than 500 characters.");
-        return Answer(await routing.TakeoverAsync(id, self, request?.Reason, ct));
+        var outcome = await routing.TakeoverAsync(id, self, request?.Reason, ct);
+        if (outcome is RoutingOutcome.Done) await audit.RecordAsync(http, AuditActions.TakenOver, "conversation", id.ToString(), new { agentId = self });
+        return Answer(outcome);
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> PriorityAsync(

@@ -21,6 +21,8 @@ public static class WebhooksApi
         api.MapGet("/subscriptions", ListAsync).WithSummary("Event webhook subscriptions");
         api.MapPost("/subscriptions", CreateAsync).WithSummary("Subscribe a URL to events; the answer shows the signing secret once");
         api.MapGet("/subscriptions/{id:guid}", GetAsync).WithSummary("One subscription (disabled_at says whether it still receives)");
+        api.MapPost("/subscriptions/{id:guid}/enable", EnableAsync)
+            .WithSummary("Let a disabled subscription receive events again; its held-back deliveries are retried afresh");
         api.MapDelete("/subscriptions/{id:guid}", DeleteAsync).WithSummary("End a subscription and drop its delivery log");
         api.MapGet("/subscriptions/{id:guid}/deliveries", DeliveriesAsync).WithSummary("The delivery log, newest first");
         api.MapPost("/deliveries/{id:long}/replay", ReplayAsync).WithSummary("Send a delivery again, with the same webhook-id");
@@ -69,6 +71,14 @@ public static class WebhooksApi
     private static async Task<Results<Ok<WebhookSubscription>, ProblemHttpResult>> GetAsync(Guid id, WebhookSubscriptions subscriptions, CancellationToken ct) =>
         await subscriptions.GetAsync(id, ct) is { } s ? TypedResults.Ok(s) : Problems.NotFound($"No webhook subscription {id}.");
 
+    private static async Task<Results<Ok<WebhookSubscription>, ProblemHttpResult>> EnableAsync(
+        Guid id, WebhookSubscriptions subscriptions, WebhookDeliveries deliveries, CancellationToken ct)
+    {
+        if (await subscriptions.EnableAsync(id, ct) is not { } enabled) return Problems.NotFound($"No webhook subscription {id}.");
+        await deliveries.ResumeAsync(id, ct);
+        return TypedResults.Ok(enabled);
+    }
+
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, WebhookSubscriptions subscriptions, CancellationToken ct) =>
         await subscriptions.DeleteAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound($"No webhook subscription {id}.");
 
@@ -86,7 +96,7 @@ public static class WebhooksApi
         {
             ReplayResult.Replayed => TypedResults.Accepted($"/api/webhooks/deliveries/{id}", (await deliveries.GetAsync(id, ct))!),
             ReplayResult.SubscriptionDisabled => Problems.Conflict("Subscription disabled",
-                "The delivery's subscription is disabled (410 from the receiver, or failing for Webhooks:DisableAfter); subscribe again to receive events."),
+                "The delivery's subscription is disabled (410 from the receiver, or failing for Webhooks:DisableAfter); enable it again first (POST /api/webhooks/subscriptions/{id}/enable)."),
             _ => Problems.NotFound($"No webhook delivery {id}."),
         };
 }

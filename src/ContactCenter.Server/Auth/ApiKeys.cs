@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using ContactCenter.Core.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,10 @@ public sealed class ApiKeyEntry
     public string Role { get; set; } = "";
     /// <summary>The agent this key belongs to, for agent keys: assignments and replies are made in its name.</summary>
     public string? AgentId { get; set; }
+    /// <summary>For agent keys: the queues whose waiting conversations the key may read (scoped access).</summary>
+    public List<string> Queues { get; set; } = [];
+    /// <summary>An agent key that sees every conversation, as before scoped access (tests, migrations of old set-ups).</summary>
+    public bool AllConversations { get; set; }
 }
 
 public sealed class AuthOptions
@@ -30,6 +35,11 @@ public static class Roles
     public const string Integration = "integration";
     public static readonly string[] All = [Agent, Supervisor, Admin, Integration];
     public const string AgentIdClaim = "agent_id";
+    /// <summary>The signed-in person (users.id), or the stored key (api_keys.id): who the audit trail names.</summary>
+    public const string UserIdClaim = "user_id";
+    public const string KeyIdClaim = "key_id";
+    /// <summary>One per queue the person works (scoped access for agents).</summary>
+    public const string QueueClaim = "queue";
 }
 
 /// <summary>Configured keys, compared by SHA-256 digest in constant time.</summary>
@@ -49,6 +59,9 @@ public sealed class ApiKeyStore(IOptionsMonitor<AuthOptions> options)
         if (match is null) return null;
         List<Claim> claims = [new(ClaimTypes.Name, match.Name), new(ClaimTypes.Role, match.Role.ToLowerInvariant())];
         if (!string.IsNullOrWhiteSpace(match.AgentId)) claims.Add(new Claim(Roles.AgentIdClaim, match.AgentId));
+        claims.Add(new Claim(Roles.KeyIdClaim, "config:" + match.Name));
+        claims.AddRange(match.Queues.Select(q => new Claim(Roles.QueueClaim, q)));
+        if (match.AllConversations) claims.Add(new Claim(ScopedAccess.AllConversationsClaim, "true"));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
 
@@ -74,20 +87,30 @@ public sealed class ApiKeyHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyStore keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyStore keys,
+    ApiKeyRegistry stored) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header)) return Task.FromResult(AuthenticateResult.NoResult());
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return Task.FromResult(AuthenticateResult.Fail("Use Authorization: Bearer <key>."));
-        var principal = keys.Authenticate(header["Bearer ".Length..].Trim(), SchemeName);
-        return Task.FromResult(principal is null
+        if (string.IsNullOrEmpty(header)) return AuthenticateResult.NoResult();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.Fail("Use Authorization: Bearer <key>.");
+        var presented = header["Bearer ".Length..].Trim();
+        // Keys in configuration first (bootstrap), then the ones issued through the admin API.
+        var principal = keys.Authenticate(presented, SchemeName);
+        if (principal is null && await stored.FindLiveAsync(presented, Context.RequestAborted) is { } key) principal = Principal(key);
+        return principal is null
             ? AuthenticateResult.Fail("Unknown API key.")
-            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    private static ClaimsPrincipal Principal(StoredApiKey key)
+    {
+        List<Claim> claims = [new(ClaimTypes.Name, key.Name), new(ClaimTypes.Role, key.Role), new(Roles.KeyIdClaim, key.Id.ToString())];
+        if (key.AgentId is { } agentId) claims.Add(new Claim(Roles.AgentIdClaim, agentId));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

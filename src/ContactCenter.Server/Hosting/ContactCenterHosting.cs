@@ -34,7 +34,7 @@ public static class ContactCenterHosting
         await builder.AddContactCenterDatabaseAsync();
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
-        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath, EmailChannel.AddressBots(builder.Configuration));
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterReports(builder.Configuration);
@@ -48,6 +48,7 @@ public static class ContactCenterHosting
         services.AddMetaChannel(builder.Configuration);
         services.AddTwilioChannel(builder.Configuration);
         services.AddEmailChannel(builder.Configuration);
+        services.AddWebchatHosting(builder.Configuration);
         services.AddContactCenterIntegrations(builder.Configuration);
         services.AddContactCenterTelemetry(builder.Configuration);
         services.AddContactCenterStartupChecks();
@@ -58,9 +59,10 @@ public static class ContactCenterHosting
         {
             // Logging in is the one place a key can be guessed interactively: a few tries a minute per address.
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            var signInsPerMinute = builder.Configuration.GetValue("Auth:SignInsPerMinute", 10);
             limiter.AddPolicy(LoginPages.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
         services.AddExceptionHandler<ErrorHandler>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: ["ready"]);
@@ -95,10 +97,13 @@ public static class ContactCenterHosting
         app.UseStatusCodePages();
         app.UseRequestHardening();
         app.UseContactCenterPages();
+        app.UseCors();
         app.UseRateLimiter();
+        app.UseFreshSessionAtSignIn();
         app.UseAuthentication();
         app.UseCsrfProtection();
         app.UseAuthorization();
+        app.UseConversationScope();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();

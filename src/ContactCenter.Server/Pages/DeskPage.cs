@@ -122,10 +122,10 @@ public static class DeskPage
               </form>
               <p id="action-state" role="status" class="muted"></p>
             </section>
-            <!-- The softphone (issue 14) mounts here; it listens for the 'cc:conversation-open' window event. -->
-            <section id="softphone" aria-label="Softphone" data-softphone></section>
           </aside>
           <p id="empty" class="muted empty">Pick a conversation from the inbox.</p>
+          <!-- The softphone (softphone.js) shows whether a conversation is open or not, so a call rings whatever the agent looks at. -->
+          <section id="softphone" aria-label="Softphone" data-softphone></section>
         </main>
         <script src="/assets/common.js"></script><script src="/assets/desk_composer.js"></script>
         <script src="/assets/desk_conversation.js"></script><script src="/assets/desk.js"></script>

@@ -8,7 +8,7 @@ namespace ContactCenter.Server.Pages;
 
 /// <summary>
 /// <c>/admin/webhooks</c>: every subscription with its state and its latest deliveries, rendered on the server
-/// (every value HTML-encoded); <c>/assets/webhooks.js</c> wires the replay buttons to the API.
+/// (every value HTML-encoded); <c>/assets/webhooks.js</c> wires the replay and enable buttons to the API.
 /// </summary>
 public static class WebhooksPage
 {
@@ -31,9 +31,10 @@ public static class WebhooksPage
 
     private static void Append(StringBuilder html, WebhookSubscription s, IReadOnlyList<WebhookDelivery> deliveries)
     {
-        var state = s.DisabledAt is { } at ? $"<span class=\"late\">disabled {E(Time(at))}: {E(s.DisabledReason)}</span>"
-            : s.FailingSince is { } since ? $"<span class=\"warn\">failing since {E(Time(since))}</span>"
-            : "<span class=\"ok\">active</span>";
+        var state = s.DisabledAt is { } at
+            ? $"<span class=\"late state\">disabled {E(Time(at))}: {E(s.DisabledReason)}</span> <button type=\"button\" class=\"enable\" data-subscription=\"{s.Id}\">Enable again</button>"
+            : s.FailingSince is { } since ? $"<span class=\"warn state\">failing since {E(Time(since))}</span>"
+            : "<span class=\"ok state\">active</span>";
         html.Append(CultureInfo.InvariantCulture, $"""
             <section class="subscription" data-subscription="{s.Id}"><h2>{E(s.Url)}</h2>
             <p>{state} · events: {E(string.Join(", ", s.Events))}{(s.Queues is { } q ? " · queues: " + E(string.Join(", ", q)) : "")}{(s.Channels is { } c ? " · channels: " + E(string.Join(", ", c)) : "")}</p>

@@ -13,44 +13,11 @@ public sealed class AgentVoiceBrowserFixture : AgentVoiceFixture
 }
 
 /// <summary>
-/// The softphone in a real browser. The Voice SDK cannot reach Twilio from here, so the page gets a stand-in
-/// Device (through <c>ccVoice.createDevice</c>, the one place it makes one) that records what the page asks of it
-/// and rings with the parameters Twilio would pass: those of the TwiML the service answered for the call.
+/// The softphone on its own page in a real browser, with the stand-in Device of <see cref="SoftphoneStandIn"/>
+/// (the desk's softphone: <c>Desk/DeskPhoneBrowserTests</c>).
 /// </summary>
 public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassFixture<AgentVoiceBrowserFixture>, IAsyncLifetime
 {
-    private const string StandInDevice = """
-        window.ccVoice = { createDevice: (token, options) => {
-          const handlers = {};
-          const device = {
-            token, options, registered: false, tokens: [token],
-            on(name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
-            emit(name, ...args) { for (const fn of handlers[name] || []) fn(...args); },
-            register() { this.registered = true; this.emit("registered"); return Promise.resolve(); },
-            unregister() { this.registered = false; this.emit("unregistered"); return Promise.resolve(); },
-            updateToken(t) { this.tokens.push(t); },
-          };
-          window.__device = device;
-          return device;
-        } };
-        window.__ring = (from, params) => {
-          const handlers = {};
-          const call = {
-            parameters: { From: from }, customParameters: new Map(Object.entries(params)),
-            accepted: false, rejected: false, muted: false, digits: "",
-            on(name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
-            emit(name) { for (const fn of handlers[name] || []) fn(); },
-            accept() { this.accepted = true; this.emit("accept"); },
-            reject() { this.rejected = true; this.emit("reject"); },
-            disconnect() { this.emit("disconnect"); },
-            mute(on) { this.muted = on; }, isMuted() { return this.muted; },
-            sendDigits(d) { this.digits += d; },
-          };
-          window.__call = call;
-          window.__device.emit("incoming", call);
-        };
-        """;
-
     public Task InitializeAsync() => fx.ResetCallAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -63,7 +30,7 @@ public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
         // The first page of a run also starts the browser and compiles the service's pages: on a loaded machine
         // that can take longer than the usual 15 s.
         context.SetDefaultNavigationTimeout(60_000);
-        await context.AddInitScriptAsync(StandInDevice);
+        await context.AddInitScriptAsync(SoftphoneStandIn.Script);
         var page = await context.NewPageAsync();
         await Browser.LoginWithKeyAsync(page, ContactCenterApp.AgentKey, "/softphone");
         await Expect(page.Locator("[data-role=status]")).ToHaveTextAsync("Not taking calls");
@@ -73,35 +40,13 @@ public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
         return (context, page);
     }
 
-    /// <summary>A customer texts first, then calls and asks for support; routing gives the call to agent 1 and it rings.
-    /// (A texter has no name: a named customer would hear the IVR's "welcome back" menu instead of the main one.)</summary>
-    private async Task<(TwimlCaller Caller, Guid Conversation)> RingAsync(IPage page, string number)
-    {
-        await fx.ReceiveAsync(TwilioRequests.Sms("My router is broken", from: number));
-        var caller = new TwimlCaller(fx, number);
-        await caller.DialAsync();
-        await caller.PressAsync("1");
-        await caller.PressAsync("2");
-        await caller.PressAsync("2");
-        var conversation = await fx.ConversationOfAsync(caller);
-        var redirect = await fx.CallRequestAsync(r => r.Path == VoiceKit.RedirectPath(caller.CallSid), "the call is redirected to agent 1");
-        await caller.PostAsync(redirect["Url"]!, []);
-        var client = caller.Verb("Client")!;
-        Assert.Equal(ContactCenterApp.AgentId, client.Value.Trim());
-        // What Twilio hands the agent's Device: the caller and the Client noun's custom parameters.
-        var parameters = client.Elements("Parameter").ToDictionary(p => p.Attribute("name")!.Value, p => p.Attribute("value")!.Value);
-        Assert.Equal(conversation.ToString(), parameters["conversationId"]);
-        await page.EvaluateAsync("([from, params]) => window.__ring(from, params)", new object[] { number, parameters });
-        return (caller, conversation);
-    }
-
     [Fact]
     public async Task AnIncomingCallShowsTheCallerAndContextAndAnsweringAcceptsIt()
     {
         var (context, page) = await OpenSoftphoneAsync();
         await using var _ = context;
         const string number = "+14155550190";
-        var (caller, conversation) = await RingAsync(page, number);
+        var (caller, conversation) = await fx.RingAsync(page, number);
 
         // Before answering: who calls, the IVR path they took, what else they have open.
         await Expect(page.Locator("[data-role=caller]")).ToHaveTextAsync(number);
@@ -132,7 +77,7 @@ public sealed class SoftphoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
     {
         var (context, page) = await OpenSoftphoneAsync();
         await using var _ = context;
-        var (caller, conversation) = await RingAsync(page, "+14155550191");
+        var (caller, conversation) = await fx.RingAsync(page, "+14155550191");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => window.__call.rejected"));

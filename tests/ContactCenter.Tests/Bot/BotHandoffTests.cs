@@ -52,6 +52,10 @@ public class BotHandoffTests(BotFixture fx) : IClassFixture<BotFixture>, IAsyncL
         var toBot = Assert.Single(await fx.App.EventsAsync(id, "handoff.to_bot"));
         Assert.Equal("survey", toBot["data"]!["node"]!.GetValue<string>());
         Assert.Equal(ContactCenterApp.AgentId, toBot["data"]!["fromAgent"]!.GetValue<string>());
+        // The hand-back is on the audit trail once, in the key's name.
+        var audit = Assert.Single((await fx.App.Admin().GetJsonAsync("/api/audit?action=conversation.handed-back")).AsArray());
+        Assert.Equal(id.ToString(), audit!["targetId"]!.GetValue<string>());
+        Assert.Equal("Test agent", audit["actorName"]!.GetValue<string>());
         var agents = await fx.App.Supervisor().GetJsonAsync("/api/agents");
         var agent = agents.AsArray().Single(a => a!["id"]!.GetValue<string>() == ContactCenterApp.AgentId)!;
         Assert.Equal(0, agent["load"]!["messaging"]?.GetValue<int>() ?? 0);

@@ -16,11 +16,14 @@ public class EmailFixture : AppFixture
     public const int MaxAttachmentBytes = 200_000;
 
     public DovecotServer Imap { get; private set; } = null!;
+
+    /// <summary>The accounts the IMAP server has (each with <see cref="Password"/>).</summary>
+    protected virtual IEnumerable<string> Accounts => [Support, Burst];
     public SmtpSink Smtp { get; } = new();
 
     public override async Task InitializeAsync()
     {
-        Imap = await DovecotServer.StartAsync(new Dictionary<string, string> { [Support] = Password, [Burst] = Password });
+        Imap = await DovecotServer.StartAsync(Accounts.ToDictionary(a => a, _ => Password));
         await base.InitializeAsync();
     }
 

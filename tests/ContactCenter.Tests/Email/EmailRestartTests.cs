@@ -50,8 +50,14 @@ public class EmailRestartTests(EmailFixture fx) : IClassFixture<EmailFixture>, I
             Assert.Equal(0, await fx.Db.CountAsync("select count(*) from email_set_aside"));
             Assert.Equal((long)uids.Max(u => u.Id), await fx.Db.CountAsync("select last_uid from email_mailboxes where name = 'burst'"));
             Assert.Equal(1, await WatchersAsync());
-            // 37 senders, one customer and one open conversation each.
-            Assert.Equal(37, await fx.Db.CountAsync("select count(*) from conversations where channel = 'email'"));
+            // 37 senders, one customer each; every mail starts a thread of its own (none answers another), so a conversation each.
+            Assert.Equal(37, await fx.Db.CountAsync("select count(distinct customer_id) from conversations where channel = 'email'"));
+            var shared = await fx.Db.CountAsync("""
+                select count(*) from (select conversation_id from timeline_events where type = 'message.received' group by 1 having count(*) > 1) s
+                """);
+            var closed = await fx.Db.CountAsync("select count(*) from conversations where channel = 'email' and closed_at is not null");
+            Assert.True(shared == 0 && closed == 0, $"{shared} conversations hold more than one mail, {closed} are closed");
+            Assert.Equal(burst, await fx.Db.CountAsync("select count(*) from conversations where channel = 'email' and closed_at is null"));
         }
         finally
         {

@@ -84,12 +84,13 @@ public class AuthTests(AppFixture fx) : IClassFixture<AppFixture>, IAsyncLifetim
 
     private Task<HttpResponseMessage> LoginAsync(string key, string returnUrl = "/hangfire") => Login(fx.App, key, returnUrl);
 
+    /// <summary>Signs in at the form with a key, as a browser would: the form's antiforgery token and its cookie first.</summary>
     internal static Task<HttpResponseMessage> Login(ContactCenterApp app, string key, string returnUrl = "/hangfire") =>
-        app.ClientWithKey(null).PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        new Accounts.CookieSession(app).PostFormAsync("/login", new Dictionary<string, string>
         {
             ["key"] = key,
             ["returnUrl"] = returnUrl,
-        }));
+        });
 
     private async Task<HttpResponseMessage> DashboardWithCookieAsync(string key)
     {

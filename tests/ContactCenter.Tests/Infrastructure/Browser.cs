@@ -63,8 +63,19 @@ public static class Browser
     public static async Task LoginWithKeyAsync(IPage page, string key, string returnUrl)
     {
         await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        await page.GetByText("Use an API key instead").ClickAsync();
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0]);
+    }
+
+    /// <summary>Signs the page in at /login with an email and password and waits for the redirect.</summary>
+    public static async Task SignInAsync(IPage page, string email, string password, string returnUrl)
+    {
+        await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0]);
     }
 

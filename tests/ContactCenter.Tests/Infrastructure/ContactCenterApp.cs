@@ -41,10 +41,14 @@ public sealed class ContactCenterApp(
             ["Auth:ApiKeys:0:Key"] = AgentKey,
             ["Auth:ApiKeys:0:Role"] = "agent",
             ["Auth:ApiKeys:0:AgentId"] = AgentId,
+            // Tests written before scoped access act on conversations no queue holds: these two keys see all
+            // conversations (the scoping itself is tested with scoped keys and users in tests/…/Accounts).
+            ["Auth:ApiKeys:0:AllConversations"] = "true",
             ["Auth:ApiKeys:1:Name"] = "Test agent 2",
             ["Auth:ApiKeys:1:Key"] = Agent2Key,
             ["Auth:ApiKeys:1:Role"] = "agent",
             ["Auth:ApiKeys:1:AgentId"] = Agent2Id,
+            ["Auth:ApiKeys:1:AllConversations"] = "true",
             ["Auth:ApiKeys:2:Name"] = "Test supervisor",
             ["Auth:ApiKeys:2:Key"] = SupervisorKey,
             ["Auth:ApiKeys:2:Role"] = "supervisor",

@@ -11,6 +11,8 @@ public sealed class PacedNotificationFixture : NotificationFixture
     protected override IReadOnlyDictionary<string, string?> Extra => new Dictionary<string, string?>
     {
         ["Notifications:RatePerSecond:sms"] = "20",
+        // A send Twilio refuses for now waits 15–30 s for its retry: long enough to be cancelled while it waits.
+        ["Outbox:RetryBaseDelay"] = "00:00:30",
     };
 }
 
@@ -52,32 +54,52 @@ public class NotificationBatchTests(PacedNotificationFixture fx) : IClassFixture
     }
 
     [Fact]
-    public async Task CancelStopsWhatHasNotGoneOut()
+    public async Task CancelStopsWhatHasNotGoneOutAndRecallsWhatWaitsInTheOutbox()
     {
+        // The first five sends meet a Twilio outage (503): they wait in the outbox for their retry when the batch is cancelled.
+        for (var i = 0; i < 5; i++) fx.Twilio.Script.Enqueue(TwilioFake.Error(503, 20500, "Service unavailable"));
         var id = await fx.SendAsync(Batch(200, offset: 1000));
-        await fx.WaitAsync(id, _ => fx.Twilio.Calls.Count >= 10, "the first sends reached Twilio");
+        await fx.WaitAsync(id, _ => fx.Twilio.Messages.Count >= 10, "the first sends reached Twilio");
         var cancel = await fx.Integration().PostAsync($"/api/notifications/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        // What can still go out once the cancel has answered: only what a provider call had already started for.
+        var outAtCancel = await CountAsync("select count(*) from outbound_messages where status not in ('pending', 'canceled')");
 
         var done = await fx.WaitAsync(id, n => n.Status() == "cancelled", "the batch is cancelled", TimeSpan.FromSeconds(30));
         var progress = done["progress"]!;
         Assert.Equal(0, progress["pending"]!.GetValue<int>() + progress["sending"]!.GetValue<int>());
-        // Messages handed to the outbox before the cancel still go out; after that, nothing new is created.
-        long created = 0;
-        await TestSupport.EventuallyAsync(async () =>
-        {
-            await using var connection = await fx.Db.OpenConnectionAsync();
-            var open = (long)(await connection.Sql("select count(*) from outbound_messages where status in ('pending', 'dispatching')").ExecuteScalarAsync())!;
-            created = (long)(await connection.Sql("select count(*) from outbound_messages").ExecuteScalarAsync())!;
-            return open == 0 && fx.Twilio.Calls.Count == created;
-        }, "what reached the outbox before the cancel is dispatched");
-        var sent = fx.Twilio.Calls.Count;
-        Assert.InRange(sent, 10, 150);
         Assert.Equal(200, progress["cancelled"]!.GetValue<int>());
-        // Nothing more goes out after the cancel settled.
-        var again = await fx.GetAsync(id);
-        Assert.Equal(sent, fx.Twilio.Calls.Count);
-        Assert.Equal("cancelled", again.Status());
+        await TestSupport.EventuallyAsync(async () =>
+            await CountAsync("select count(*) from outbound_messages where status in ('pending', 'dispatching')") == 0, "the outbox has settled");
+
+        // The five waiting for their retry were recalled: cancelled on the timeline, never created at Twilio.
+        var recalled = await ListAsync("select to_address from outbound_messages where status = 'canceled' and error_code = 'recalled'");
+        Assert.True(recalled.Count >= 5, $"only {recalled.Count} messages were recalled");
+        Assert.Empty(fx.Twilio.Messages.Select(m => (string?)m["to"]).Intersect(recalled));
+        Assert.Equal(recalled.Count, await CountAsync(
+            "select count(*) from timeline_events where type = 'message.status' and data->>'status' = 'canceled' and data->>'errorCode' = 'recalled'"));
+        // Every message is either recalled or at Twilio once, and nothing went out that had not started before the cancel answered.
+        var created = await CountAsync("select count(*) from outbound_messages");
+        Assert.Equal(created - recalled.Count, fx.Twilio.Messages.Count);
+        Assert.Equal(fx.Twilio.Messages.Count, fx.Twilio.Messages.Select(m => (string?)m["to"]).Distinct().Count());
+        Assert.True(fx.Twilio.Messages.Count <= outAtCancel, $"{fx.Twilio.Messages.Count} sent, but only {outAtCancel} had started when the cancel answered");
+        Assert.InRange(fx.Twilio.Messages.Count, 10, 150);
+        Assert.Equal("cancelled", (await fx.GetAsync(id)).Status());
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var connection = await fx.Db.OpenConnectionAsync();
+        return (long)(await connection.Sql(sql).ExecuteScalarAsync())!;
+    }
+
+    private async Task<List<string>> ListAsync(string sql)
+    {
+        await using var connection = await fx.Db.OpenConnectionAsync();
+        await using var reader = await connection.Sql(sql).ExecuteReaderAsync();
+        var list = new List<string>();
+        while (await reader.ReadAsync()) list.Add(reader.GetString(0));
+        return list;
     }
 }
 

@@ -55,4 +55,37 @@ public sealed class WebhookPageTests(WebhookBrowserFixture fx) : IClassFixture<W
         Assert.Equal(2, fx.Receiver.Received.Count);
         Assert.Single(fx.Receiver.Received.Select(r => r.WebhookId).Distinct());
     }
+
+    [Fact]
+    public async Task AnAdminEnablesADisabledSubscriptionAgain()
+    {
+        var (subscription, _) = await fx.App.SubscribeAsync(fx.Receiver.Url, "message.received");
+        fx.Receiver.Default = 410;
+        await fx.App.ReceiveAsync(Inbound.Message(Channel.Telegram, "5151", "page-gone-1", "first"));
+        await TestSupport.EventuallyAsync(async () =>
+            (await fx.App.Admin().GetJsonAsync($"/api/webhooks/subscriptions/{subscription}"))["disabledAt"] is not null, "410 disables it");
+
+        await using var context = await Browser.NewContextAsync(fx.BaseAddress);
+        var page = await context.NewPageAsync();
+        await Browser.LoginWithKeyAsync(page, ContactCenterApp.AdminKey, "/admin/webhooks");
+        var section = page.Locator("section.subscription");
+        await Assertions.Expect(section.Locator(".state")).ToContainTextAsync("disabled");
+        await Assertions.Expect(section.Locator(".state")).ToContainTextAsync("410");
+        await Assertions.Expect(section.GetByRole(AriaRole.Button, new() { Name = "Replay" })).ToBeDisabledAsync();
+
+        fx.Receiver.Default = 200;
+        await section.GetByRole(AriaRole.Button, new() { Name = "Enable again" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#state")).ToHaveTextAsync("Subscription enabled again");
+        await Assertions.Expect(section.Locator(".state")).ToHaveTextAsync("active");
+        await Assertions.Expect(section.GetByRole(AriaRole.Button, new() { Name = "Replay" })).ToBeEnabledAsync();
+        Assert.Null((await fx.App.Admin().GetJsonAsync($"/api/webhooks/subscriptions/{subscription}"))["disabledAt"]);
+
+        // It receives again: a new event is delivered, and after a reload the page shows it active without the button.
+        await fx.App.ReceiveAsync(Inbound.Message(Channel.Telegram, "5151", "page-gone-2", "second"));
+        await TestSupport.EventuallyAsync(() => Task.FromResult(fx.Receiver.Acknowledged.Any()), "the new event is delivered");
+        await page.ReloadAsync();
+        await Assertions.Expect(section.Locator(".state")).ToHaveTextAsync("active");
+        await Assertions.Expect(section.GetByRole(AriaRole.Button, new() { Name = "Enable again" })).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(page, "webhooks-enabled-again");
+    }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ContactCenter.Tests.Routing;
 
@@ -19,21 +18,22 @@ public class LiveFeedTests(TwoHostsFixture fx) : IClassFixture<TwoHostsFixture>,
         await fx.App.PutQueueAsync("general", new { priority = 1 });
 
         // A supervisor logs in with their key in a browser on the first instance.
-        var browser = fx.App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        var login = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        // The session cookie is Secure outside Development, so the test keeps it by hand (CookieSession).
+        var browser = new Accounts.CookieSession(fx.App);
+        var login = await browser.PostFormAsync("/login", new Dictionary<string, string>
         {
             ["key"] = ContactCenterApp.SupervisorKey,
             ["returnUrl"] = "/supervisor",
-        }));
+        });
         Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
         Assert.Equal("/supervisor", login.Headers.Location?.OriginalString);
-        var page = await browser.GetStringAsync("/supervisor");
+        var page = await (await browser.GetAsync("/supervisor")).Content.ReadAsStringAsync();
         Assert.Contains("<script src=\"/assets/supervisor.js\">", page);
-        Assert.Contains("cc.live(\"/api/live\"", await browser.GetStringAsync("/assets/supervisor.js"));
+        Assert.Contains("cc.live(\"/api/live\"", await (await browser.GetAsync("/assets/supervisor.js")).Content.ReadAsStringAsync());
         await (await fx.App.Agent().GetAsync("/api/live")).ProblemAsync(HttpStatusCode.Forbidden);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var response = await browser.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var response = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/live"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));

@@ -1,3 +1,4 @@
+using ContactCenter.Channels.Email;
 using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
@@ -5,10 +6,12 @@ using ContactCenter.Channels.Twilio.Voice;
 using ContactCenter.Core.Bot;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Flows;
+using ContactCenter.Core.Notifications;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Work;
 using ContactCenter.Core.ResponseTargets;
 using ContactCenter.Core.Routing;
+using ContactCenter.Core.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Server.Hosting.Checks;
@@ -35,6 +38,9 @@ public static class StartupChecks
         Check<OutboxOptions, OutboxChecks>(services);
         Check<JobsOptions, JobsChecks>(services);
         Check<PrometheusOptions, PrometheusChecks>(services);
+        Check<EmailOptions, EmailChecks>(services);
+        Check<WebhookOptions, WebhookChecks>(services);
+        Check<NotificationOptions, NotificationChecks>(services);
         services.AddHostedService<QueueReferences>();
         return services;
     }

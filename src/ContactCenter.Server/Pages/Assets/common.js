@@ -69,3 +69,14 @@ window.cc = (() => {
 
   return { session, api, el, duration, live };
 })();
+
+// Page forms that post outside /api (sign out) carry the antiforgery token too: added at submit time.
+document.addEventListener("submit", async event => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.getAttribute("action") !== "/logout" || form.dataset.csrfAdded) return;
+  event.preventDefault();
+  const token = (await window.cc.session()).csrfToken;
+  form.append(window.cc.el("input", { type: "hidden", name: "__RequestVerificationToken", value: token }));
+  form.dataset.csrfAdded = "true";
+  form.submit();
+});

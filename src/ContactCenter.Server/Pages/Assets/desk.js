@@ -1,7 +1,8 @@
 // The agent desk (/desk): the inbox, the live stream, presence heartbeats, status and keyboard shortcuts.
 // Customer text only ever goes into the page as text (cc.el / textContent). Plain script, no build step.
 // Other scripts may listen for window 'cc:conversation-open' (detail: { conversationId, customerId, channel })
-// and 'cc:conversation-close'; the softphone (issue 14) mounts into <section id="softphone">.
+// and 'cc:conversation-close'; the softphone (softphone.js) mounts into <section id="softphone">, hears the agent's
+// status through 'cc:presence' (document) and tells of calls through 'cc:call' (window).
 "use strict";
 (() => {
   const $ = id => document.getElementById(id);
@@ -29,6 +30,11 @@
       const box = $("shortcuts"); box.hidden = !box.hidden; $("shortcuts-button").setAttribute("aria-expanded", String(!box.hidden));
     });
     document.addEventListener("keydown", shortcut);
+    // The agent answered a call in the softphone: its conversation opens here and stays open for notes and resolve.
+    window.addEventListener("cc:call", e => {
+      const call = e.detail || {};
+      if (call.state === "answered" && call.conversationId && call.conversationId !== desk.openId) desk.conversation.open(call.conversationId);
+    });
     window.addEventListener("pagehide", () => {
       fetch("/api/desk/leave", { method: "POST", keepalive: true, credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-TOKEN": desk.session.csrfToken }, body: JSON.stringify({ sessionId }) });
@@ -44,6 +50,9 @@
     $("status-select").disabled = !agent;
     if (agent) {
       $("status-select").value = agent.status;
+      // The softphone registers only while the agent is available, whoever changed the status (the picker, the
+      // service after a declined or missed call, Desk:AwayAfter).
+      document.dispatchEvent(new CustomEvent("cc:presence", { detail: { status: agent.status } }));
       const cap = agent.capacity.messaging ?? 0, load = agent.load.messaging ?? 0;
       $("load").textContent = load + " of " + cap + " chats" + (agent.capacity.voice ? " · " + (agent.load.voice ?? 0) + " of " + agent.capacity.voice + " calls" : "");
     }
@@ -91,7 +100,7 @@
   function render(listId, items, countId, count) {
     $(countId).textContent = String(count);
     $(listId).replaceChildren(...items.map(item => {
-      const who = item.customerName || "Customer " + item.customerId.slice(0, 8);
+      const who = item.customerName || "Customer " + item.customerId.slice(-8); // ids are UUIDv7: their start is the time, alike for customers who came together
       const button = cc.el("button", { type: "button", "aria-label": who + ", " + item.channel + (item.unread ? ", " + item.unread + " unread" : "") },
         cc.el("span", { class: "who" }, who),
         cc.el("span", {}, item.unread ? cc.el("span", { class: "badge unread", title: "unread" }, String(item.unread)) : "",

@@ -57,7 +57,7 @@ window.desk.conversation = (() => {
   function isOwner() { return !conv.assignee || conv.assignee === desk.me.agentId; }
 
   function renderHead() {
-    const name = customer.name || "Customer " + customer.id.slice(0, 8);
+    const name = customer.name || "Customer " + customer.id.slice(-8);
     $("conversation-title").textContent = name + " · " + conv.channel;
     $("conversation-meta").textContent = conv.status + (conv.queue ? " · queue " + conv.queue : "") +
       (conv.assignee ? " · assigned to " + conv.assignee : " · not assigned") + " · priority " + conv.priority;
@@ -87,10 +87,12 @@ window.desk.conversation = (() => {
     const d = e.data || {};
     switch (e.type) {
       case "call.started": return "Call started";
-      case "call.ivr": return "IVR: " + (d.choices || d.path || d.digits || d.node ? JSON.stringify(d.choices || d.path || d.digits || d.node) : "menu");
+      case "call.ivr": return "IVR " + (d.node || "menu") + (d.option ? ": " + d.option : d.input ? ": “" + d.input + "”" : d.kind ? " (" + d.kind + ")" : "");
       case "call.queued": return "Call queued" + (d.queue ? " in " + d.queue : "");
       case "call.connected": return "Call connected" + (d.agentId ? " to " + d.agentId : "");
       case "call.ended": return "Call ended" + (d.durationSeconds != null ? " after " + cc.duration(d.durationSeconds) : "") + (d.outcome ? " (" + d.outcome + ")" : "");
+      case "call.agent_missed": return "Call not taken" + (d.agentId ? " by " + d.agentId : "") + (d.dialStatus ? " (" + d.dialStatus + ")" : "") + ": back to the queue";
+      case "call.wrap_up": return "Wrap-up" + (d.agentId ? " by " + d.agentId : "") + ": " + cc.duration(Number(d.seconds));
       case "handoff.to_agent": return "Bot handed over to people" + (d.queue ? " (" + d.queue + ")" : "") + (d.reason ? ": " + d.reason : "");
       case "handoff.to_bot": return "Handed back to the bot" + (d.node ? " at " + d.node : "");
       case "conversation.queued": return "Queued in " + (d.queue || "a queue");
@@ -120,6 +122,13 @@ window.desk.conversation = (() => {
     });
   }
 
+  // Recordings play through the service (/api/recordings/{sid}: it fetches them from Twilio with its own credentials,
+  // the browser never sees them); preload none, so a long timeline does not fetch every recording when it is drawn.
+  function player(recordingSid, title) {
+    if (!recordingSid) return cc.el("span", { class: "muted" }, "no recording");
+    return cc.el("audio", { controls: true, preload: "none", src: "/api/recordings/" + encodeURIComponent(recordingSid), "aria-label": title });
+  }
+
   function renderTimeline() {
     const list = $("timeline");
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
@@ -144,11 +153,11 @@ window.desk.conversation = (() => {
         return cc.el("li", { class: "note outbound" + other, dataset: { type: e.type, event: e.id } },
           cc.el("div", { class: "bubble" }, cc.el("strong", {}, "Internal note · " + (data.author || "")), cc.el("div", { class: "text" }, e.text || "")), when);
       }
-      if (e.type === "call.voicemail") {
-        return cc.el("li", { class: "inbound" + other, dataset: { type: e.type, event: e.id } },
-          cc.el("div", { class: "bubble" }, "Voicemail" + (data.durationSeconds ? " (" + cc.duration(data.durationSeconds) + ")" : ""), " ",
-            data.recordingUrl ? cc.el("a", { href: data.recordingUrl, target: "_blank", rel: "noopener noreferrer" }, "recording") : "",
-            e.text ? cc.el("div", { class: "text" }, e.text) : null), when);
+      if (e.type === "call.voicemail" || e.type === "call.recording") {
+        const title = (e.type === "call.voicemail" ? "Voicemail" : "Call recording" + (data.agentId ? " (" + data.agentId + ")" : "")) +
+          (data.durationSeconds ? " · " + cc.duration(Number(data.durationSeconds)) : "");
+        return cc.el("li", { class: (e.type === "call.voicemail" ? "inbound" : "system recording") + other, dataset: { type: e.type, event: e.id } },
+          cc.el("div", { class: "bubble" }, cc.el("div", {}, title), player(data.recordingSid, title)), when);
       }
       return cc.el("li", { class: "system" + other, dataset: { type: e.type, event: e.id } }, describe(e), " · ", when);
     }));

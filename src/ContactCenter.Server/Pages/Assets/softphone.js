@@ -3,6 +3,8 @@
 // and why (caller, IVR path, handoff context) before the agent answers, and offers answer, decline, mute,
 // hang up, keys and "call the customer". Mount it on any element with data-softphone (the desk's panel).
 // Plain script, no build step; all customer text is set as text (cc.el), never as HTML.
+// It tells the page what the call does with a window event 'cc:call' (detail: { state: ringing | answered | declined |
+// missed | ended, conversationId }): the desk opens the conversation of an answered call and keeps it open after.
 "use strict";
 window.ccVoice = window.ccVoice || {};
 // The one place the page gets its Device from: a test replaces it with a stand-in before the page loads.
@@ -16,12 +18,14 @@ ccVoice.Softphone = class {
     this.conversationId = null;
     this.refreshTimer = null;
     this.available = false;
+    this.agentStatus = null;
+    this.outcome = null;
     this.render();
   }
 
   render() {
     const { el } = cc;
-    this.statusLine = el("p", { class: "softphone-status", "data-role": "status" }, "Starting…");
+    this.statusLine = el("p", { class: "softphone-status", "data-role": "status", role: "status" }, "Starting…");
     this.caller = el("strong", { "data-role": "caller" });
     this.ivr = el("p", { class: "softphone-ivr", "data-role": "ivr" });
     this.context = el("p", { class: "softphone-context", "data-role": "context" });
@@ -35,14 +39,14 @@ ccVoice.Softphone = class {
       hangup: button("hangup", "Hang up", () => this.hangUp()),
       resolve: button("resolve", "Resolve", () => this.resolve()),
     };
-    this.keys = el("input", { type: "text", inputmode: "tel", maxlength: "32", placeholder: "Keys", "data-role": "keys", hidden: true,
+    this.keys = el("input", { type: "text", inputmode: "tel", maxlength: "32", placeholder: "Keys", "aria-label": "Keys to send", "data-role": "keys", hidden: true,
       onkeydown: e => { if (e.key === "Enter") { this.sendKeys(this.keys.value); this.keys.value = ""; } } });
-    this.number = el("input", { type: "tel", placeholder: "+1 415 555 0100", "data-role": "number" });
+    this.number = el("input", { type: "tel", placeholder: "+1 415 555 0100", "aria-label": "Number to call", autocomplete: "off", "data-role": "number" });
     this.dialButton = el("button", { type: "button", "data-role": "dial", onclick: () => this.dial(this.number.value) }, "Call");
+    this.dialBox = el("div", { class: "softphone-dial" }, this.number, this.dialButton);
     this.root.replaceChildren(el("div", { class: "softphone" },
       el("h2", {}, "Phone"), this.statusLine, this.callPanel,
-      el("div", { class: "softphone-actions" }, ...Object.values(this.buttons), this.keys),
-      el("div", { class: "softphone-dial" }, this.number, this.dialButton)));
+      el("div", { class: "softphone-actions" }, ...Object.values(this.buttons), this.keys), this.dialBox));
   }
 
   status(text) { this.statusLine.textContent = text; }
@@ -53,32 +57,34 @@ ccVoice.Softphone = class {
   }
 
   async start() {
+    // On the desk: the open conversation's customer is the number "Call" dials (also one opened before the phone started).
+    window.addEventListener("cc:conversation-open", e => this.opened(e.detail));
+    if (window.desk && window.desk.conv) this.opened({ customerId: window.desk.conv.customerId });
     let answer;
     try {
       answer = await cc.api("/api/agents/me/voice-token");
     } catch (e) {
       this.status(e.status === 503 ? "The phone is off: " + e.message : "No phone: " + e.message);
+      this.dialBox.hidden = true;
       return;
     }
     const device = ccVoice.createDevice(answer.token, { closeProtection: true, codecPreferences: ["opus", "pcmu"] });
     this.device = device;
     this.schedule(answer.expiresAt);
-    device.on("registered", () => this.status("Ready for calls"));
-    device.on("unregistered", () => this.status("Not taking calls"));
+    device.on("registered", () => { this.outcome = null; this.status("Ready for calls"); });
+    device.on("unregistered", () => { if (!this.call) this.status(this.idleText()); });
     device.on("error", e => this.status("Phone error: " + (e && e.message || e)));
     device.on("incoming", call => this.incoming(call));
     device.on("tokenWillExpire", () => this.refresh());
     this.status("Not taking calls");
     const session = await cc.session();
-    if (session.agentId) {
+    // The agent's status as the service has it: read once here, then the page's cc:presence events (the desk sends
+    // one whenever the service changes it, e.g. away after a declined or missed call, or after Desk:AwayAfter).
+    document.addEventListener("cc:presence", e => this.presence(e.detail && e.detail.status));
+    if (session.agentId && !this.agentStatus) {
       const me = await cc.api("/api/agents/" + encodeURIComponent(session.agentId)).catch(() => null);
-      this.setAvailable(me && me.status === "available");
+      if (me && !this.agentStatus) this.presence(me.status);
     }
-    document.addEventListener("cc:presence", e => this.setAvailable(e.detail && e.detail.status === "available"));
-    // On the desk: its status picker, and the open conversation's customer as the number to call.
-    const picker = document.getElementById("status-select");
-    if (picker) picker.addEventListener("change", () => this.setAvailable(picker.value === "available"));
-    window.addEventListener("cc:conversation-open", e => this.opened(e.detail));
   }
 
   /** The desk opened a conversation: its customer's phone number is the one "Call" dials (the service checks it). */
@@ -90,11 +96,26 @@ ccVoice.Softphone = class {
   }
 
   /** Registered (rings) only while the agent is available. */
-  setAvailable(on) {
-    if (!this.device || on === this.available) return;
-    this.available = on;
-    if (on) this.device.register(); else this.device.unregister();
+  presence(status) {
+    if (!this.device || !status || status === this.agentStatus) return;
+    const first = !this.agentStatus;
+    this.agentStatus = status;
+    const on = status === "available";
+    if (on !== this.available) {
+      this.available = on;
+      if (on) this.device.register(); else this.device.unregister();
+    } else if (!on && !this.call && !first) {
+      this.status(this.idleText());
+    }
   }
+
+  /** Why the phone does not ring: the agent's status, after what happened to the last call (declined, missed). */
+  idleText() {
+    return (this.outcome ? this.outcome + ". " : "") + "Not taking calls" +
+      (this.agentStatus && this.agentStatus !== "available" ? ": you are " + this.agentStatus : "");
+  }
+
+  tell(state) { window.dispatchEvent(new CustomEvent("cc:call", { detail: { state, conversationId: this.conversationId } })); }
 
   /** A new token a minute before the current one runs out (the SDK's tokenWillExpire also asks for one). */
   schedule(expiresAt) {
@@ -116,6 +137,7 @@ ccVoice.Softphone = class {
 
   async incoming(call) {
     this.call = call;
+    this.outcome = null;
     const params = call.customParameters || new Map();
     this.conversationId = params.get("conversationId") || null;
     this.caller.textContent = (call.parameters && call.parameters.From) || "unknown caller";
@@ -124,10 +146,11 @@ ccVoice.Softphone = class {
     this.callPanel.hidden = false;
     this.status(params.get("direction") === "callback" ? "Callback ringing" : "Ringing");
     this.show("answer", "decline");
-    call.on("accept", () => { this.status("On the call"); this.show("mute", "hangup", "keys"); });
-    call.on("cancel", () => this.ended("The caller hung up"));
-    call.on("reject", () => this.ended("Declined: the call went back to the queue"));
-    call.on("disconnect", () => this.ended("Call ended: wrap up and resolve"));
+    this.tell("ringing");
+    call.on("accept", () => { this.status("On the call"); this.show("mute", "hangup", "keys"); this.tell("answered"); });
+    call.on("cancel", () => this.ended("The caller hung up", "missed"));
+    call.on("reject", () => this.ended("Declined: the call went back to the queue", "declined"));
+    call.on("disconnect", () => this.ended("Call ended: wrap up and resolve", "ended"));
     if (this.conversationId) await this.describe(this.conversationId);
   }
 
@@ -154,8 +177,11 @@ ccVoice.Softphone = class {
 
   answer() { if (this.call) this.call.accept(); }
 
-  /** Declined: Twilio ends the agent's leg and the Dial action puts the call back in its queue. */
-  decline() { if (this.call) { this.call.reject(); this.ended("Declined: the call went back to the queue"); } }
+  /**
+   * Declined: Twilio ends the agent's leg and the Dial action tells the service, which puts the call back in its
+   * queue and sets the agent away, as for a missed ring; the desk hears of that and the phone unregisters.
+   */
+  decline() { if (this.call) { this.call.reject(); this.ended("Declined: the call went back to the queue", "declined"); } }
 
   toggleMute() {
     if (!this.call) return;
@@ -181,15 +207,18 @@ ccVoice.Softphone = class {
     this.status("Calling");
     this.show("mute", "hangup", "keys");
     call.on("accept", () => this.status("On the call"));
-    call.on("disconnect", () => this.ended("Call ended"));
+    call.on("disconnect", () => this.ended("Call ended", "ended"));
   }
 
-  ended(text) {
+  ended(text, state) {
     if (!this.call) return;
     this.call = null;
     this.status(text);
     this.buttons.mute.textContent = "Mute";
-    this.show(this.conversationId && !text.startsWith("Declined") && !text.startsWith("The caller") ? "resolve" : "");
+    this.show(this.conversationId && state === "ended" ? "resolve" : "");
+    this.outcome = state === "ended" ? null : text;
+    this.tell(state);
+    if (state !== "ended") this.conversationId = null;
   }
 
   /** Wrap-up ends with resolve: the time from hang-up to here is the call's wrap-up time. */
