@@ -63,6 +63,9 @@ public sealed class DeskPhoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
         await Expect(page.Locator("#conversation")).ToBeVisibleAsync();
         await page.WaitForURLAsync(url => url.Contains(conversation.ToString(), StringComparison.Ordinal));
         await Expect(page.Locator("#conversation-title")).ToContainTextAsync("voice");
+        // The call's context at the top of the conversation too: the IVR path and the customer's other open conversation.
+        await Expect(page.Locator("#handoff")).ToContainTextAsync("support");
+        await Expect(page.Locator("#handoff")).ToContainTextAsync("Also open");
         await caller.AgentAnswersAsync("CA" + new string('e', 32));
         await fx.App.WaitForEventAsync(conversation, "call.connected");
         await Expect(page.Locator("#timeline")).ToContainTextAsync("Call connected to agent-1");

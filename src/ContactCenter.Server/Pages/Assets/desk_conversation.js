@@ -79,6 +79,12 @@ window.desk.conversation = (() => {
       ["Sentiment", h.sentiment && (h.sentiment.label + (h.sentiment.score != null ? " (" + h.sentiment.score + ")" : ""))]];
     for (const [k, v] of Object.entries(h.slots || {})) rows.push([k, typeof v === "string" ? v : JSON.stringify(v)]);
     for (const r of h.recentConversations || []) rows.push(["On " + r.channel, (r.handoffSummary || r.handoffReason || r.status) + " (" + new Date(r.openedAt).toLocaleString() + ")"]);
+    // A call's context: the IVR path, and the conversation it continues or the customer's other open ones.
+    const path = (h.choices || []).map(c => c.option || c.input).filter(Boolean);
+    if (path.length) rows.push(["IVR", path.join(" › ")]);
+    const c = h.continues;
+    if (c) rows.push(["Continues", c.channel + (c.handoff && (c.handoff.summary || c.handoff.reason) ? ": " + (c.handoff.summary || c.handoff.reason) : "")]);
+    else if ((h.otherOpenConversations || []).length) rows.push(["Also open", h.otherOpenConversations.map(o => o.channel + " (" + o.status + ")").join(", ")]);
     box.replaceChildren(cc.el("h3", {}, "Handoff from the bot"),
       cc.el("dl", {}, rows.filter(r => r[1]).flatMap(([k, v]) => [cc.el("dt", {}, k), cc.el("dd", {}, String(v))])));
   }
