@@ -67,7 +67,7 @@ public static class DeskPages
         var context = await Browser.NewContextAsync(fx.BaseAddress);
         var page = await context.NewPageAsync();
         await Browser.LoginWithKeyAsync(page, key, path);
-        await Assertions.Expect(page.Locator("#state")).ToHaveTextAsync("live");
+        await Assertions.Expect(page.Locator("#state")).ToHaveTextAsync("live", new() { Timeout = 30_000 }); // the first page of a loaded run also starts the browser and the stream
         return (context, page);
     }
 

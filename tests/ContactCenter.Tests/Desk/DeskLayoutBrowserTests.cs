@@ -63,7 +63,7 @@ public sealed class DeskLayoutBrowserTests(DeskFixture fx) : IClassFixture<DeskF
         await using var context = await Browser.NewContextAsync(fx.BaseAddress, new ViewportSize { Width = width, Height = height });
         var page = await context.NewPageAsync();
         await Browser.LoginWithKeyAsync(page, ContactCenterApp.AgentKey, "/desk");
-        await Expect(page.Locator("#state")).ToHaveTextAsync("live");
+        await Expect(page.Locator("#state")).ToHaveTextAsync("live", new() { Timeout = 30_000 }); // the first page of a loaded run also starts the browser and the stream
         await Expect(page.Locator("#inbox-mine li[data-id]")).ToHaveCountAsync(2);
         await Expect(page.Locator("#softphone [data-role=status]")).ToContainTextAsync("The phone is off");
 

@@ -30,7 +30,7 @@ public sealed class DeskPhoneBrowserTests(AgentVoiceBrowserFixture fx) : IClassF
         await context.AddInitScriptAsync(SoftphoneStandIn.Script);
         var page = await context.NewPageAsync();
         await Browser.LoginWithKeyAsync(page, ContactCenterApp.AgentKey, path);
-        await Expect(page.Locator("#state")).ToHaveTextAsync("live");
+        await Expect(page.Locator("#state")).ToHaveTextAsync("live", new() { Timeout = 30_000 }); // the first page of a loaded run also starts the browser and the stream
         return (context, page);
     }
 
