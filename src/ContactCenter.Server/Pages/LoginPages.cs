@@ -41,8 +41,18 @@ public static class LoginPages
             .RequireRateLimiting(RateLimitPolicy);
         app.MapPost("/logout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
-            // Checked here, not only by the API's CSRF filter: this is a page's form post, outside /api.
-            if (!await antiforgery.IsRequestValidAsync(http)) return Results.BadRequest();
+            // Checked here, not only by the API's CSRF filter: this is a page's form post, outside /api. A body that is
+            // no form (or a broken one) is refused as such, before the token check would try to read it.
+            if (!http.Request.HasFormContentType && !http.Request.Headers.ContainsKey(PageHosting.CsrfHeader))
+                return Problems.BadRequest("Sign out with the page's form (or the X-CSRF-TOKEN header).");
+            try
+            {
+                if (!await antiforgery.IsRequestValidAsync(http)) return Problems.BadRequest("Missing or invalid antiforgery token.");
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
+            {
+                return Problems.BadRequest("The sign-out form is malformed.");
+            }
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.Redirect("/login");
         }).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
