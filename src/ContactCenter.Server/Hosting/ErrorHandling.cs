@@ -52,6 +52,8 @@ internal sealed partial class ErrorHandler(IProblemDetailsService problems, ILog
     private static string? BadInput(Exception exception) => exception switch
     {
         BadInputException e => e.Message,
+        // A form post whose body cannot be read for its token (cut short, no boundary): the client's, on any page.
+        Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException e => $"The form cannot be read: {e.Message}",
         JsonException e => $"The body is not valid JSON for this request: {e.Message}",
         DecoderFallbackException => "The body is not valid text in its charset.",
         InvalidDataException e => $"The body is malformed: {e.Message}", // form limits, compressed bodies
