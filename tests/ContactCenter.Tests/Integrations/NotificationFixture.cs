@@ -77,14 +77,17 @@ public static class Notify
 
     public static async Task<JsonNode> WaitAsync(this NotificationFixture fx, Guid id, Func<JsonNode, bool> until, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
+        JsonNode? last = null;
+        try
         {
-            var last = await fx.GetAsync(id);
-            if (until(last)) return last;
-            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"Timed out waiting until {what}; last: {last.ToJsonString()}");
-            await Task.Delay(50);
+            await TestSupport.EventuallyAsync(async () => until(last = await fx.GetAsync(id)), what, timeout);
         }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message} last: {last?.ToJsonString()}");
+        }
+
+        return last!;
     }
 
     public static JsonArray Attempts(this JsonNode notification) => notification["attempts"]!.AsArray();
