@@ -1,5 +1,3 @@
-extern alias server;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -7,8 +5,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core.Storage;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 
 namespace ContactCenter.Bench;
@@ -30,7 +26,21 @@ public static class DeskScenario
     public static async Task RunAsync(BenchDatabase database, int assigned, int waiting, int desks, int rate, int seconds, int memoryDesks)
     {
         var port = BenchHosting.FreePort();
-        await using var service = new ServiceHost(database.ConnectionString);
+        // New conversations wait in the bench queue (the agent is away, so nothing is assigned). The agent key is a scoped
+        // agent who works that queue: their desk lists and hears only conversations there.
+        await using var service = new BenchService(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Routing:AutoQueue"] = "true",
+            ["Routing:DefaultQueue"] = "desk-bench",
+            ["Twilio:AccountSid"] = AccountSid,
+            ["Twilio:AuthToken"] = AuthToken,
+            ["Twilio:PublicBaseUrl"] = PublicBase,
+            ["Auth:ApiKeys:0:Name"] = "Bench agent",
+            ["Auth:ApiKeys:0:Key"] = AgentKey,
+            ["Auth:ApiKeys:0:Role"] = "agent",
+            ["Auth:ApiKeys:0:AgentId"] = AgentId,
+            ["Auth:ApiKeys:0:Queues:0"] = "desk-bench",
+        });
         service.UseKestrel(port);
         service.StartServer();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
@@ -235,29 +245,5 @@ public static class DeskScenario
         cmd.Parameters.AddWithValue("waiting", waiting);
         cmd.Parameters.AddWithValue("agent", AgentId);
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>The real service (Production settings, behind a proxy at <see cref="PublicBase"/>) with one agent key.</summary>
-    private sealed class ServiceHost(string connectionString) : WebApplicationFactory<server::Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(BenchHosting.RepositoryRoot());
-            builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
-            builder.UseSetting("Twilio:AccountSid", AccountSid);
-            builder.UseSetting("Twilio:AuthToken", AuthToken);
-            builder.UseSetting("Twilio:PublicBaseUrl", PublicBase);
-            // New conversations wait in the bench queue (the agent is away, so nothing is assigned): a scoped agent's
-            // desk hears only conversations in the queues they work.
-            builder.UseSetting("Routing:DefaultQueue", "desk-bench");
-            builder.UseSetting("Auth:ApiKeys:0:Name", "Bench agent");
-            builder.UseSetting("Auth:ApiKeys:0:Key", AgentKey);
-            builder.UseSetting("Auth:ApiKeys:0:Role", "agent");
-            builder.UseSetting("Auth:ApiKeys:0:AgentId", AgentId);
-            // A scoped agent who works the bench queue: without it the inbox lists no waiting conversations at all.
-            builder.UseSetting("Auth:ApiKeys:0:Queues:0", "desk-bench");
-            builder.UseSetting("Logging:LogLevel:Default", "Error");
-        }
     }
 }
