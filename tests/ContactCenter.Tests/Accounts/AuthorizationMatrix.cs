@@ -23,6 +23,8 @@ public enum Scoped
     Conversation,
     /// <summary><c>{id}</c> of /api/customers/{id}/…</summary>
     Customer,
+    /// <summary>The customer's channel address in the query (the look-up).</summary>
+    CustomerInQuery,
     /// <summary>A <c>conversationId</c> in the query.</summary>
     ConversationInQuery,
     /// <summary>A <c>conversationId</c> in the JSON body.</summary>
@@ -52,7 +54,7 @@ public static class AuthorizationMatrix
         new("GET", "/api/session", Least.Agent),
         new("GET", "/api/live", Least.Supervisor),
 
-        new("GET", "/api/customers", Least.Agent),
+        new("GET", "/api/customers", Least.Agent, Scoped.CustomerInQuery),
         new("GET", "/api/customers/{id:guid}", Least.Agent, Scoped.Customer),
         new("PATCH", "/api/customers/{id:guid}", Least.Agent, Scoped.Customer),
         new("GET", "/api/customers/{id:guid}/timeline", Least.Agent, Scoped.Customer),

@@ -17,6 +17,7 @@ public class AuthorizationMatrixTests(ScopedAccessFixture fx) : IClassFixture<Sc
 {
     private const string RecordingSid = "RE0123456789abcdef0123456789abcdef";
     private const string MailId = "<matrix-1@customer.test>";
+    private const string Phone = "+14155550160";
 
     public Task InitializeAsync() => fx.ResetAndSeedAsync();
     public Task DisposeAsync() => Task.CompletedTask;
@@ -60,6 +61,7 @@ public class AuthorizationMatrixTests(ScopedAccessFixture fx) : IClassFixture<Sc
         {
             $"No conversation {target.Conversation}.", $"No customer {target.Customer}.", $"No stored mail {target.MailKey}.",
             $"No attachment 1 of mail {target.MailKey}.", $"No recording '{RecordingSid}' on any timeline.",
+            $"No customer has the sms address {Phone}.",
         };
         var failures = new List<string>();
         foreach (var route in routes)
@@ -106,7 +108,7 @@ public class AuthorizationMatrixTests(ScopedAccessFixture fx) : IClassFixture<Sc
     {
         foreach (var queue in new[] { "support", "sales" })
             await fx.App.Admin().PutAsync($"/api/queues/{queue}", JsonContent.Create(new { priority = 0 }));
-        var sms = await fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, "+14155550160", "SM" + Guid.NewGuid().ToString("N")));
+        var sms = await fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, Phone, "SM" + Guid.NewGuid().ToString("N")));
         var mail = await fx.App.ReceiveAsync(Inbound.Message(Channel.Email, "matrix@customer.test", MailId));
         foreach (var id in new[] { sms.ConversationId!.Value, mail.ConversationId!.Value })
             await fx.App.Supervisor().PostJsonAsync($"/api/conversations/{id}/enqueue", new { queue = "support" }, HttpStatusCode.OK);
@@ -136,7 +138,12 @@ public class AuthorizationMatrixTests(ScopedAccessFixture fx) : IClassFixture<Sc
                 break;
         }
 
-        var url = string.Join('/', segments) + (row.Scoped == Scoped.ConversationInQuery ? $"?conversationId={target.Conversation}" : "");
+        var url = string.Join('/', segments) + row.Scoped switch
+        {
+            Scoped.ConversationInQuery => $"?conversationId={target.Conversation}",
+            Scoped.CustomerInQuery => $"?channel=sms&address={Uri.EscapeDataString(Phone)}",
+            _ => "",
+        };
         object body = row.Scoped switch
         {
             Scoped.ConversationInBody => new { sessionId = Guid.NewGuid(), conversationId = target.Conversation },
