@@ -55,7 +55,7 @@ public sealed class ScopedDeskTests(WebchatFixture fx) : IClassFixture<WebchatFi
         const string password = "scoped-desk-password";
         await fx.App.Admin().PostJsonAsync("/api/users", new { email, name, role = "agent", agentId, queues = new[] { queue }, password }, HttpStatusCode.Created);
         var session = new CookieSession(fx.App);
-        Assert.Equal(HttpStatusCode.Redirect, (await session.SignInAsync(email, password)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await session.SignInJsonAsync(email, password)).StatusCode);
         return session;
     }
 }

@@ -136,7 +136,7 @@ public class AgentCallTests(AgentVoiceFixture fx) : IClassFixture<AgentVoiceFixt
             email = "rex@example.test", name = "Rex", role = "agent", agentId = "rex", queues = new[] { "elsewhere" }, password = "rex-password-1",
         }, HttpStatusCode.Created);
         var outsider = new ContactCenter.Tests.Accounts.CookieSession(fx.App);
-        await outsider.SignInAsync("rex@example.test", "rex-password-1");
+        Assert.Equal(HttpStatusCode.OK, (await outsider.SignInJsonAsync("rex@example.test", "rex-password-1")).StatusCode);
         await (await outsider.GetAsync(url)).ProblemAsync(HttpStatusCode.NotFound);
         // The one play is on the audit trail once; the refused reads are not.
         var read = Assert.Single((await fx.App.Admin().GetJsonAsync("/api/audit?action=recording.read")).AsArray())!;

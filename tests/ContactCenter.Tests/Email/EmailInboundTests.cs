@@ -238,7 +238,7 @@ public class EmailInboundTests(EmailFixture fx) : IClassFixture<EmailFixture>, I
         const string password = "mail-agent-password";
         await fx.App.Admin().PostJsonAsync("/api/users", new { email, name = agentId, role = "agent", agentId, queues = new[] { queue }, password }, HttpStatusCode.Created);
         var session = new CookieSession(fx.App);
-        Assert.Equal(HttpStatusCode.Redirect, (await session.SignInAsync(email, password)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await session.SignInJsonAsync(email, password)).StatusCode);
         return session;
     }
 
