@@ -20,6 +20,7 @@ public static class RoutingServiceCollectionExtensions
         services.AddSingleton<ResponseClocks>();
         services.AddSingleton<ClockChecks>();
         services.AddSingleton<RoutingEngine>();
+        services.AddSingleton<AgentStartedConversations>();
         services.AddSingleton<AssignmentPass>();
         services.AddSingleton<RoutingWorker>();
         services.AddSingleton<DeadlineWorker>();

@@ -4,6 +4,7 @@ using ContactCenter.Core.Channels;
 using ContactCenter.Core.Conversations;
 using ContactCenter.Core.Customers;
 using ContactCenter.Core.Outbound;
+using ContactCenter.Core.Routing;
 using ContactCenter.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -80,7 +81,8 @@ public static class EmailApi
 
     private static async Task<Results<Accepted<StartedEmail>, ProblemHttpResult>> StartAsync(
         StartEmailRequest? request, ClaimsPrincipal user, IOptions<EmailOptions> options, AddressNormalizer addresses, CustomerStore customers,
-        ConversationStore conversations, ConversationVisibility visibility, EmailStore store, Outbox outbox, CancellationToken ct)
+        ConversationStore conversations, ConversationVisibility visibility, EmailStore store, Outbox outbox, AgentStartedConversations started,
+        CancellationToken ct)
     {
         if (request?.CustomerId is not { } customerId) return Problems.BadRequest("Body must have 'customerId'.");
         // Writing to a customer is acting on them: an agent only writes to the customers behind their conversations.
@@ -123,19 +125,23 @@ public static class EmailApi
             case StartOutcome.AddressTaken taken:
                 return Problems.Conflict("Address belongs to another customer",
                     $"That email address is customer {taken.OtherCustomerId}'s; merge the two customers first.");
-            case StartOutcome.Started started:
-                await store.StartThreadAsync(started.ConversationId, chosen.Key, subject, DateTimeOffset.UtcNow, ct);
-                var outcome = await outbox.AcceptAsync(started.ConversationId,
-                    new OutboundRequest(new OutboundContent(request.Text), request.IdempotencyKey, user.Actor(), AuthorKind.Agent), ct);
+            case StartOutcome.Started opened:
+                await store.StartThreadAsync(opened.ConversationId, chosen.Key, subject, DateTimeOffset.UtcNow, ct);
+                // The agent who opens it owns it (and so can read the answer); an open one of another agent's stays theirs.
+                if (opened.Opened && user.FindFirstValue(Roles.AgentIdClaim) is { } agentId)
+                    await started.OwnAsync(opened.ConversationId, agentId, user.Actor(), ct);
+                var outcome = await outbox.AcceptAsync(opened.ConversationId,
+                    new OutboundRequest(new OutboundContent(request.Text), request.IdempotencyKey, user.Actor(), AuthorKind.Agent, user.ConversationActor()), ct);
                 return outcome switch
                 {
                     AcceptOutcome.Accepted accepted => TypedResults.Accepted(
-                        $"/api/conversations/{started.ConversationId}/messages/{accepted.Message.Id}",
-                        new StartedEmail(started.ConversationId, started.Opened, accepted.Message)),
+                        $"/api/conversations/{opened.ConversationId}/messages/{accepted.Message.Id}",
+                        new StartedEmail(opened.ConversationId, opened.Opened, accepted.Message)),
+                    AcceptOutcome.NotYours notYours => Problems.NotOwner(notYours.Owner),
                     AcceptOutcome.Refused refused => TypedResults.Problem(refused.Refusal.Detail, statusCode: 409, title: refused.Refusal.Title,
                         extensions: new Dictionary<string, object?> { ["code"] = refused.Refusal.Code }),
                     AcceptOutcome.KeyReused => Problems.Unprocessable("Idempotency key reused", "The idempotency key was already used for another message."),
-                    _ => Problems.NotFound($"No conversation {started.ConversationId}."),
+                    _ => Problems.NotFound($"No conversation {opened.ConversationId}."),
                 };
             default:
                 throw new InvalidOperationException("Unexpected start outcome.");

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Inbound;
 using ContactCenter.Tests.Accounts;
 using MimeKit;
 
@@ -231,6 +234,23 @@ public class EmailInboundTests(EmailFixture fx) : IClassFixture<EmailFixture>, I
         var customerId = received["customerId"]!.GetValue<string>();
         var start = await outside.ApiAsync(HttpMethod.Post, "/api/email/conversations", new { customerId, subject = "Hello", text = "Hello" });
         Assert.Equal($"No customer {customerId}.", (await start.ProblemAsync(HttpStatusCode.NotFound))["detail"]!.GetValue<string>());
+
+        // A customer the agent sees through an SMS waiting in her queue: the email she starts to them opens a conversation
+        // that is hers (it is in no queue she works, so otherwise she could not even read the answer).
+        var sms = await fx.App.Service<Inbox>().ReceiveAsync(new InboundEvent
+        {
+            Channel = Channel.Sms, Address = "+15551230077", Provider = "test", ProviderEventId = "sms-scoped", OccurredAt = DateTimeOffset.UtcNow,
+            Text = "Email me please",
+        }, CancellationToken.None);
+        await fx.App.Supervisor().PostJsonAsync($"/api/conversations/{sms.ConversationId}/transfer", new { queue = "email-support" }, HttpStatusCode.OK);
+        var mine = await inQueue.ApiAsync(HttpMethod.Post, "/api/email/conversations",
+            new { customerId = sms.CustomerId, to = "scoped@customer.test", subject = "As asked", text = "Here it is." });
+        Assert.Equal(HttpStatusCode.Accepted, mine.StatusCode);
+        var opened = (await mine.Content.ReadFromJsonAsync<JsonNode>())!["conversationId"]!.GetValue<string>();
+        var view = await inQueue.GetAsync($"/api/conversations/{opened}");
+        Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        Assert.Equal("ina", (await view.Content.ReadFromJsonAsync<JsonNode>())!["assignee"]!.GetValue<string>());
+        await (await outside.GetAsync($"/api/conversations/{opened}")).ProblemAsync(HttpStatusCode.NotFound);
     }
 
     private async Task<CookieSession> SignedInAgentAsync(string email, string agentId, string queue)
