@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Http.Json;
+using ContactCenter.Core.Channels;
+
+namespace ContactCenter.Tests.Email;
+
+/// <summary>An address recorded on a customer's profile (the desk's customer card) is that customer's on email too.</summary>
+public class EmailProfileAddressTests(EmailFixture fx) : IClassFixture<EmailFixture>, IAsyncLifetime
+{
+    public Task InitializeAsync() => fx.ResetMailAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task AMailFromTheAddressAnAgentSetOnAProfileLandsOnThatCustomer()
+    {
+        // A customer known from SMS; the agent types their e-mail into the customer card (PATCH, as the desk does).
+        var sms = await fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, "+14155550177", "SMprofile1", "Hi, it's Ann", name: "Ann Lee"));
+        var agent = fx.App.Agent();
+        var patched = await agent.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/api/customers/{sms.CustomerId}")
+        {
+            Content = JsonContent.Create(new { email = "Ann.Lee@Customer.Test" }),
+        });
+        Assert.Equal("Ann.Lee@Customer.Test", (await patched.ReadJsonAsync(HttpStatusCode.OK))["email"]!.GetValue<string>());
+
+        // Her mail, with the address in another mix of cases, reaches the real mailbox.
+        await fx.DeliverAsync(Mail.From("\"Ann\" <ANN.lee@customer.TEST>", "My order", "Where is it?"));
+        var (customerId, events) = await fx.App.TimelineAsync("ann.lee@customer.test");
+        Assert.Equal(sms.CustomerId.ToString(), customerId);
+        var received = events.Where(e => e["type"]!.GetValue<string>() == "message.received" && e["channel"]!.GetValue<string>() == "email").ToList();
+        var mail = Assert.Single(received);
+        var conversation = await agent.GetJsonAsync($"/api/conversations/{mail["conversationId"]!.GetValue<string>()}");
+        Assert.Equal(sms.CustomerId.ToString(), conversation["customerId"]!.GetValue<string>());
+        Assert.Equal("email", conversation["channel"]!.GetValue<string>());
+
+        // The address is her email identity now, and nobody else was created for it.
+        var profile = await agent.GetJsonAsync($"/api/customers/{sms.CustomerId}");
+        Assert.Contains(profile["identities"]!.AsArray(),
+            i => i!["channel"]!.GetValue<string>() == "email" && i["address"]!.GetValue<string>() == "ann.lee@customer.test");
+        Assert.Equal(1, await fx.Db.CountAsync("select count(*) from customers"));
+
+        // A second mail from her continues on the same customer (now through the identity).
+        await fx.DeliverAsync(Mail.From("ann.lee@customer.test", "Another thing", "Also, my address changed."));
+        await TestSupport.EventuallyAsync(async () => await fx.Db.CountAsync(
+            "select count(*) from timeline_events where channel = 'email' and type = 'message.received' and customer_id = $1", sms.CustomerId) == 2,
+            "the second mail is on Ann's timeline");
+        Assert.Equal(1, await fx.Db.CountAsync("select count(*) from customers"));
+    }
+
+    [Fact]
+    public async Task AMailFromAnAddressNoProfileHasOpensACustomerOfItsOwn()
+    {
+        var sms = await fx.App.ReceiveAsync(Inbound.Message(Channel.Sms, "+14155550178", "SMprofile2", "Hello", name: "Bo"));
+        var patched = await fx.App.Agent().SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/api/customers/{sms.CustomerId}")
+        {
+            Content = JsonContent.Create(new { email = "bo@customer.test" }),
+        });
+        await patched.ReadJsonAsync(HttpStatusCode.OK);
+
+        await fx.DeliverAsync(Mail.From("someone.else@customer.test", "Hello", "A question."));
+        var (customerId, _) = await fx.App.TimelineAsync("someone.else@customer.test");
+        Assert.NotEqual(sms.CustomerId.ToString(), customerId);
+        Assert.Equal(2, await fx.Db.CountAsync("select count(*) from customers"));
+    }
+}
