@@ -4,8 +4,21 @@ using ContactCenter.Core.Channels;
 
 namespace ContactCenter.Tests.Email;
 
-/// <summary>An address recorded on a customer's profile (the desk's customer card) is that customer's on email too.</summary>
-public class EmailProfileAddressTests(EmailFixture fx) : IClassFixture<EmailFixture>, IAsyncLifetime
+/// <summary>The email fixture with a chat widget whose website vouches for its users.</summary>
+public sealed class EmailAndWebchatFixture : EmailFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["Webchat:IdentitySecret"] = Webchat.WebchatFixture.Secret,
+        ["Webchat:Widgets:site:Origins:0"] = Webchat.WebchatFixture.Origin,
+    };
+}
+
+/// <summary>
+/// An address recorded for a customer (the desk's customer card, a website's verified user on the chat) is that customer's
+/// on email too; an address a chat visitor merely typed is not.
+/// </summary>
+public class EmailProfileAddressTests(EmailAndWebchatFixture fx) : IClassFixture<EmailAndWebchatFixture>, IAsyncLifetime
 {
     public Task InitializeAsync() => fx.ResetMailAsync();
 
@@ -61,5 +74,36 @@ public class EmailProfileAddressTests(EmailFixture fx) : IClassFixture<EmailFixt
         var (customerId, _) = await fx.App.TimelineAsync("someone.else@customer.test");
         Assert.NotEqual(sms.CustomerId.ToString(), customerId);
         Assert.Equal(2, await fx.Db.CountAsync("select count(*) from customers"));
+    }
+
+    [Fact]
+    public async Task AMailFromTheAddressAWebsiteVouchedForOnTheChatLandsOnTheVisitorsCustomer()
+    {
+        using var visitor = await Webchat.VisitorClient.StartAsync(fx.App, user: new
+        {
+            userId = "user-4711", email = "Vic.Tor@Example.test", name = "Vic", userHash = Webchat.WebchatFixture.HashOf("user-4711"),
+        });
+        var said = await visitor.SayAsync("hello from the website");
+        var chat = await fx.App.Agent().GetJsonAsync($"/api/conversations/{said["conversationId"]!.GetValue<string>()}");
+        var customerId = chat["customerId"]!.GetValue<string>();
+
+        await fx.DeliverAsync(Mail.From("vic.tor@example.TEST", "Following up", "About my chat."));
+        var (mailCustomer, events) = await fx.App.TimelineAsync("vic.tor@example.test");
+        Assert.Equal(customerId, mailCustomer);
+        Assert.Contains(events, e => e["channel"]!.GetValue<string>() == "webchat" && e["type"]!.GetValue<string>() == "message.received");
+        Assert.Contains(events, e => e["channel"]!.GetValue<string>() == "email" && e["type"]!.GetValue<string>() == "message.received");
+    }
+
+    [Fact]
+    public async Task AnAddressAChatVisitorTypedIntoTheOfflineFormLinksNobody()
+    {
+        using var visitor = await Webchat.VisitorClient.StartAsync(fx.App);
+        var left = await visitor.Http.PostJsonAsync("/webchat/offline", new { email = "pat@customer.test", text = "Call me", clientId = "o1" },
+            HttpStatusCode.OK);
+        var chat = await fx.App.Agent().GetJsonAsync($"/api/conversations/{left["conversationId"]!.GetValue<string>()}");
+
+        await fx.DeliverAsync(Mail.From("pat@customer.test", "Hello", "It's Pat."));
+        var (mailCustomer, _) = await fx.App.TimelineAsync("pat@customer.test");
+        Assert.NotEqual(chat["customerId"]!.GetValue<string>(), mailCustomer);
     }
 }
