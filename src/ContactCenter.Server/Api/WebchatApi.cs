@@ -104,10 +104,10 @@ public static class WebchatApi
             name = user.Name is { Length: > 0 and <= 200 } n ? n.Trim() : null;
         }
 
-        var user = verified ? new VisitorUser(request.User!.UserId!, request.User.Email, name, request.User.Phone, request.User.UserHash!) : null;
+        var vouched = verified ? new VisitorUser(request.User!.UserId!, request.User.Email, name, request.User.Phone, request.User.UserHash!) : null;
         var (visitor, token) = await visitors.StartAsync(
-            new NewVisitor(request.WidgetId!, address, verified, name, [], language, user is null ? null : identity.EmailOf(user)), ct);
-        var linked = user is not null && await identity.LinkAsync(address, user, ct);
+            new NewVisitor(request.WidgetId!, address, verified, name, [], language, vouched is null ? null : identity.EmailOf(vouched)), ct);
+        var linked = vouched is not null && await identity.LinkAsync(address, vouched, ct);
         // A returning (or just linked) user's customer exists already; a new one's is recorded with their first message.
         await identity.RecordEmailAsync(visitor, ct);
         var view = await ViewAsync(visitor, widget!, timeline, presence, ct) with { Linked = linked, Token = token };

@@ -1,3 +1,4 @@
+using ContactCenter.Tests.Email;
 using ContactCenter.Tests.Routing;
 
 namespace ContactCenter.Tests.Webchat;
