@@ -87,11 +87,17 @@ public class EmailProfileAddressTests(EmailAndWebchatFixture fx) : IClassFixture
         var chat = await fx.App.Agent().GetJsonAsync($"/api/conversations/{said["conversationId"]!.GetValue<string>()}");
         var customerId = chat["customerId"]!.GetValue<string>();
 
+        // The chat recorded the address for the visitor's customer before any mail came.
+        var (recorded, _) = await fx.App.TimelineAsync("vic.tor@example.test");
+        Assert.Equal(customerId, recorded);
+
         await fx.DeliverAsync(Mail.From("vic.tor@example.TEST", "Following up", "About my chat."));
-        var (mailCustomer, events) = await fx.App.TimelineAsync("vic.tor@example.test");
-        Assert.Equal(customerId, mailCustomer);
+        await TestSupport.EventuallyAsync(async () => await fx.Db.CountAsync(
+            "select count(*) from timeline_events where channel = 'email' and type = 'message.received'") == 1, "the mail is taken in");
+        var (_, events) = await fx.App.TimelineAsync("vic.tor@example.test");
         Assert.Contains(events, e => e["channel"]!.GetValue<string>() == "webchat" && e["type"]!.GetValue<string>() == "message.received");
         Assert.Contains(events, e => e["channel"]!.GetValue<string>() == "email" && e["type"]!.GetValue<string>() == "message.received");
+        Assert.Equal(1, await fx.Db.CountAsync("select count(*) from customers"));
     }
 
     [Fact]
