@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace ContactCenter.Channels.Webchat;
 
 /// <summary>
-/// Which visitors have the widget open, across instances: every <see cref="Interval"/> (and as soon as a visitor
-/// connects: only the new one then) this instance records the visitors with a live connection to it (<c>webchat_visitors.on_page_at</c>).
+/// Which visitors have the widget open, across instances: every <see cref="Interval"/> this instance records the
+/// visitors with a live connection to it (<c>webchat_visitors.on_page_at</c>), and a visitor who connects at once.
 /// A visitor counts as on the page while that is younger than <see cref="Window"/>, whichever instance holds them.
 /// </summary>
 public sealed partial class VisitorsOnPage(WebchatFeed feed, VisitorStore visitors, TimeProvider clock, ILogger<VisitorsOnPage> log)

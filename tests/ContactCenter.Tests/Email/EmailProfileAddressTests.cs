@@ -112,4 +112,33 @@ public class EmailProfileAddressTests(EmailAndWebchatFixture fx) : IClassFixture
         var (mailCustomer, _) = await fx.App.TimelineAsync("pat@customer.test");
         Assert.NotEqual(chat["customerId"]!.GetValue<string>(), mailCustomer);
     }
+
+    [Fact]
+    public async Task TheVisitorsAnswerToAnOfflineReplyByMailThreadsOnTheChatAndLinksNobody()
+    {
+        using var visitor = await Webchat.VisitorClient.StartAsync(fx.App);
+        var left = await visitor.Http.PostJsonAsync("/webchat/offline", new { email = "quinn@customer.test", text = "Do you repair kettles?", clientId = "o1" },
+            HttpStatusCode.OK);
+        var chatId = left["conversationId"]!.GetValue<string>();
+        await fx.App.Agent().PostJsonAsync($"/api/conversations/{chatId}/messages", new { text = "We do: bring it in." }, HttpStatusCode.Accepted);
+        await TestSupport.EventuallyAsync(() => Task.FromResult(fx.Smtp.Messages.Count == 1), "the answer was mailed");
+        var ours = fx.Smtp.Messages[0].Message;
+        // No mailbox has the chat's queue: the first that can send answers.
+        Assert.Equal(EmailFixture.Support, ours.From.Mailboxes.Single().Address);
+
+        var reply = Mail.From("quinn@customer.test", "Re: " + ours.Subject, "Great, see you Monday.");
+        reply.InReplyTo = ours.MessageId;
+        reply.References.Add(ours.MessageId!);
+        await fx.DeliverAsync(reply);
+        // The customer with that address exists once the reply is taken in.
+        var (_, events) = await fx.App.TimelineAsync("quinn@customer.test");
+        var mail = events.Single(e => e["channel"]!.GetValue<string>() == "email" && e["type"]!.GetValue<string>() == "message.received");
+        Assert.Equal(chatId, mail["data"]!["thread"]!["conversationId"]!.GetValue<string>());
+        Assert.Equal("references", mail["data"]!["thread"]!["by"]!.GetValue<string>());
+        // A conversation of its own, of the customer with that address: the visitor's typed address linked nobody.
+        Assert.NotEqual(chatId, mail["conversationId"]!.GetValue<string>());
+        var chat = await fx.App.Agent().GetJsonAsync($"/api/conversations/{chatId}");
+        Assert.NotEqual(chat["customerId"]!.GetValue<string>(), (await fx.App.Agent().GetJsonAsync(
+            $"/api/conversations/{mail["conversationId"]!.GetValue<string>()}"))["customerId"]!.GetValue<string>());
+    }
 }
