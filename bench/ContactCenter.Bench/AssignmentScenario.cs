@@ -24,8 +24,8 @@ public static class AssignmentScenario
 
     public static async Task RunAsync(BenchDatabase database, int waiting, int agents, int rate)
     {
-        var connectionString = await RoutingHost.FreshDatabaseAsync(database, $"bench_assign_{waiting}_{agents}");
-        await using var host = new RoutingHost(connectionString, new Dictionary<string, string?>());
+        var connectionString = await BenchService.FreshDatabaseAsync(database, $"bench_assign_{waiting}_{agents}");
+        await using var host = new BenchService(connectionString, new Dictionary<string, string?>());
         _ = host.Server;
         var db = host.Get<NpgsqlDataSource>();
         var now = DateTimeOffset.UtcNow;

@@ -25,8 +25,8 @@ public static class BotScenario
 {
     public static async Task RunAsync(BenchDatabase database, int customers, int concurrency, int articles, int rate = 50, int seconds = 10)
     {
-        var connectionString = await RoutingHost.FreshDatabaseAsync(database, $"bench_bot_{customers}_{concurrency}");
-        await using var routingHost = new RoutingHost(connectionString, new Dictionary<string, string?>
+        var connectionString = await BenchService.FreshDatabaseAsync(database, $"bench_bot_{customers}_{concurrency}");
+        await using var routingHost = new BenchService(connectionString, new Dictionary<string, string?>
         {
             ["Flows:Bots:sms"] = "messaging-bot",
             ["Work:PollInterval"] = "00:00:01",

@@ -20,8 +20,8 @@ public static class ClockScenario
 
     public static async Task RunAsync(BenchDatabase database, int clocks, ClockScheduler scheduler, TimeSpan window, TimeSpan measure)
     {
-        var connectionString = await RoutingHost.FreshDatabaseAsync(database, $"bench_clocks_{scheduler.ToString().ToLowerInvariant()}_{clocks}");
-        await using var host = new RoutingHost(connectionString, new Dictionary<string, string?>
+        var connectionString = await BenchService.FreshDatabaseAsync(database, $"bench_clocks_{scheduler.ToString().ToLowerInvariant()}_{clocks}");
+        await using var host = new BenchService(connectionString, new Dictionary<string, string?>
         {
             ["Sla:Scheduler"] = scheduler.ToString(),
             // Hangfire alone: the deadline worker's sweep for lost jobs would otherwise step in after 30 s.
@@ -84,7 +84,7 @@ public static class ClockScenario
     }
 
     /// <summary>What each clock start does in Hangfire mode (<see cref="ResponseClocks.Schedule"/>), for the set-up clocks.</summary>
-    private static async Task ScheduleJobsAsync(RoutingHost host, NpgsqlDataSource db, DateTimeOffset? horizon)
+    private static async Task ScheduleJobsAsync(BenchService host, NpgsqlDataSource db, DateTimeOffset? horizon)
     {
         var started = new List<StartedClock>();
         await using (var connection = await db.OpenConnectionAsync())

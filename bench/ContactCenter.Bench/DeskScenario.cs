@@ -1,5 +1,3 @@
-extern alias server;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -7,8 +5,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core.Storage;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 
 namespace ContactCenter.Bench;
@@ -30,7 +26,21 @@ public static class DeskScenario
     public static async Task RunAsync(BenchDatabase database, int assigned, int waiting, int desks, int rate, int seconds, int memoryDesks)
     {
         var port = BenchHosting.FreePort();
-        await using var service = new ServiceHost(database.ConnectionString);
+        // New conversations wait in the bench queue (the agent is away, so nothing is assigned). The agent key is a scoped
+        // agent who works that queue: their desk lists and hears only conversations there.
+        await using var service = new BenchService(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Routing:AutoQueue"] = "true",
+            ["Routing:DefaultQueue"] = "desk-bench",
+            ["Twilio:AccountSid"] = AccountSid,
+            ["Twilio:AuthToken"] = AuthToken,
+            ["Twilio:PublicBaseUrl"] = PublicBase,
+            ["Auth:ApiKeys:0:Name"] = "Bench agent",
+            ["Auth:ApiKeys:0:Key"] = AgentKey,
+            ["Auth:ApiKeys:0:Role"] = "agent",
+            ["Auth:ApiKeys:0:AgentId"] = AgentId,
+            ["Auth:ApiKeys:0:Queues:0"] = "desk-bench",
+        });
         service.UseKestrel(port);
         service.StartServer();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
@@ -53,6 +63,8 @@ public static class DeskScenario
         var first = JsonDocument.Parse(await GetAsync(http, "/api/desk/inbox")).RootElement;
         Console.WriteLine($"Desk inbox: {first.GetProperty("mine").GetArrayLength()} assigned, {first.GetProperty("waitingTotal").GetInt32()} waiting " +
                           $"(first {first.GetProperty("waiting").GetArrayLength()} listed), seeded {assigned} / {waiting}");
+        if (first.GetProperty("mine").GetArrayLength() != assigned || first.GetProperty("waitingTotal").GetInt32() != waiting)
+            throw new InvalidOperationException("The inbox does not show what was seeded; the figures would measure something else.");
         foreach (var concurrency in new[] { 1, 4 })
         {
             var baseline = await Measure.RunAsync($"GET /health/live, c={concurrency}", 300, concurrency, _ => GetAsync(http, "/health/live"));
@@ -72,6 +84,11 @@ public static class DeskScenario
         await WaitForAsync(() => arrivals.Count(a => a.EventId == -1) >= desks, "every desk said hello");
 
         var run = Guid.NewGuid().ToString("N")[..8];
+        // One message from each number first, so the measured ones arrive on conversations already in the agent's queue.
+        const int Numbers = 500;
+        await Task.WhenAll(Enumerable.Range(0, Numbers).Select(n => PostMessageAsync(http, $"SMwarm{run}{n:D8}", $"+1415666{n:D4}", "Hello")));
+        for (var waited = Stopwatch.StartNew(); await QueuedAsync(dataSource) < Numbers; await Task.Delay(100))
+            if (waited.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException("The warm-up conversations were not all queued.");
         var count = rate * seconds;
         var answered = new long[count];
         var sends = new List<Task>(count);
@@ -83,7 +100,7 @@ public static class DeskScenario
             var index = i;
             sends.Add(Task.Run(async () =>
             {
-                await PostMessageAsync(http, $"SMdesk{run}{index:D8}", $"+1415666{index % 500:D4}", $"Message {index}");
+                await PostMessageAsync(http, $"SMdesk{run}{index:D8}", $"+1415666{index % Numbers:D4}", $"Message {index}");
                 answered[index] = Stopwatch.GetTimestamp();
             }));
         }
@@ -107,6 +124,12 @@ public static class DeskScenario
         Console.WriteLine($"Live desks: {desks} open desks, {count} inbound WhatsApp/SMS webhooks at {count / sendSeconds:N0}/s (target {rate}/s), " +
                           $"{ids.Count} stored, {latencies.Length} arrivals (expected {ids.Count * desks})");
         Console.WriteLine(new Measurement("webhook answered → on every desk", latencies.Length, TimeSpan.FromSeconds(sendSeconds), latencies));
+    }
+
+    private static async Task<long> QueuedAsync(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return (long)(await connection.Sql("select count(*) from queue_entries where queue = 'desk-bench' and channel = 'sms'").ExecuteScalarAsync())!;
     }
 
     private static async Task MemoryAsync(HttpClient http, int count)
@@ -222,25 +245,5 @@ public static class DeskScenario
         cmd.Parameters.AddWithValue("waiting", waiting);
         cmd.Parameters.AddWithValue("agent", AgentId);
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>The real service (Production settings, behind a proxy at <see cref="PublicBase"/>) with one agent key.</summary>
-    private sealed class ServiceHost(string connectionString) : WebApplicationFactory<server::Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(BenchHosting.RepositoryRoot());
-            builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
-            builder.UseSetting("Twilio:AccountSid", AccountSid);
-            builder.UseSetting("Twilio:AuthToken", AuthToken);
-            builder.UseSetting("Twilio:PublicBaseUrl", PublicBase);
-            builder.UseSetting("Routing:AutoQueue", "false");
-            builder.UseSetting("Auth:ApiKeys:0:Name", "Bench agent");
-            builder.UseSetting("Auth:ApiKeys:0:Key", AgentKey);
-            builder.UseSetting("Auth:ApiKeys:0:Role", "agent");
-            builder.UseSetting("Auth:ApiKeys:0:AgentId", AgentId);
-            builder.UseSetting("Logging:LogLevel:Default", "Error");
-        }
     }
 }

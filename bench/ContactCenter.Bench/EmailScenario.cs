@@ -44,8 +44,8 @@ public static class EmailScenario
         }
         download.Stop();
 
-        var connectionString = await RoutingHost.FreshDatabaseAsync(database, $"bench_email_{messages}");
-        await using var host = new RoutingHost(connectionString, new Dictionary<string, string?>
+        var connectionString = await BenchService.FreshDatabaseAsync(database, $"bench_email_{messages}");
+        await using var host = new BenchService(connectionString, new Dictionary<string, string?>
         {
             ["Email:Mailboxes:bench:Address"] = "support@example.test",
             ["Email:Mailboxes:bench:Imap:Host"] = imap.Host,

@@ -35,8 +35,8 @@ public static class IntegrationsScenario
     public static async Task RunAsync(BenchDatabase database, int events, int subscribers)
     {
         await using var receiver = await Receiver.StartAsync();
-        var connectionString = await RoutingHost.FreshDatabaseAsync(database, $"bench_integrations_{events}");
-        await using var routingHost = new RoutingHost(connectionString, new Dictionary<string, string?>
+        var connectionString = await BenchService.FreshDatabaseAsync(database, $"bench_integrations_{events}");
+        await using var routingHost = new BenchService(connectionString, new Dictionary<string, string?>
         {
             ["Webhooks:AllowPrivateTargets"] = "true",
             ["Auth:ApiKeys:0:Name"] = "bench", ["Auth:ApiKeys:0:Key"] = Key, ["Auth:ApiKeys:0:Role"] = "admin",
@@ -80,8 +80,8 @@ public static class IntegrationsScenario
     /// <summary>One host per rate (the limit is read at start-up), on its own database.</summary>
     public static async Task BatchAsync(BenchDatabase database, int recipients, int rate, int window)
     {
-        var connectionString = await RoutingHost.FreshDatabaseAsync(database, $"bench_notify_{rate}");
-        await using var routingHost = new RoutingHost(connectionString, new Dictionary<string, string?>
+        var connectionString = await BenchService.FreshDatabaseAsync(database, $"bench_notify_{rate}");
+        await using var routingHost = new BenchService(connectionString, new Dictionary<string, string?>
         {
             ["Auth:ApiKeys:0:Name"] = "crm", ["Auth:ApiKeys:0:Key"] = Key, ["Auth:ApiKeys:0:Role"] = "integration",
             ["Notifications:RatePerSecond:sms"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -1,5 +1,3 @@
-extern alias server;
-
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -8,8 +6,6 @@ using ContactCenter.Channels.Twilio;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Inbound;
 using ContactCenter.Core.Storage;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -33,7 +29,13 @@ public static class TwilioMessagingScenario
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await InboundScenario.EnsureBaselineTableAsync(dataSource);
         var port = BenchHosting.FreePort();
-        await using var service = new ServiceHost(database.ConnectionString);
+        await using var service = new BenchService(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Routing:AutoQueue"] = "true",
+            ["Twilio:AccountSid"] = AccountSid,
+            ["Twilio:AuthToken"] = AuthToken,
+            ["Twilio:PublicBaseUrl"] = PublicBase,
+        });
         service.UseKestrel(port);
         service.StartServer();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
@@ -120,23 +122,5 @@ public static class TwilioMessagingScenario
         if (response.StatusCode != HttpStatusCode.OK)
             throw new InvalidOperationException($"Webhook answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         await response.Content.ReadAsByteArrayAsync();
-    }
-
-
-    /// <summary>The real service (Production settings, behind a proxy at <see cref="PublicBase"/>) on the bench database.</summary>
-    private sealed class ServiceHost(string connectionString) : WebApplicationFactory<server::Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(BenchHosting.RepositoryRoot());
-            builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
-            builder.UseSetting("Twilio:AccountSid", AccountSid);
-            builder.UseSetting("Twilio:AuthToken", AuthToken);
-            builder.UseSetting("Twilio:PublicBaseUrl", PublicBase);
-            // Quiet, so the figures stand out; warnings of the categories appsettings.json names still show.
-            builder.UseSetting("Logging:LogLevel:Default", "Error");
-        }
-
     }
 }

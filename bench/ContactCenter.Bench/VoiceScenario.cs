@@ -1,5 +1,3 @@
-extern alias server;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -9,9 +7,6 @@ using System.Text.RegularExpressions;
 using ContactCenter.Channels.Twilio;
 using ContactCenter.Core.Flows;
 using ContactCenter.Core.Storage;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -39,7 +34,18 @@ public static partial class VoiceScenario
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await InboundScenario.EnsureBaselineTableAsync(dataSource);
         var port = BenchHosting.FreePort();
-        await using var service = new ServiceHost(database.ConnectionString);
+        await using var service = new BenchService(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Routing:AutoQueue"] = "true",
+            ["Twilio:AccountSid"] = AccountSid,
+            ["Twilio:AuthToken"] = AuthToken,
+            ["Twilio:PublicBaseUrl"] = PublicBase,
+        }, services =>
+        {
+            // The IVR's clock on a Monday morning, so the line is open.
+            services.RemoveAll<FlowDriver>();
+            services.AddSingleton(sp => new FlowDriver(sp.GetServices<IFlowActionResolver>(), new MondayMorning()));
+        });
         service.UseKestrel(port);
         service.StartServer();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
@@ -137,28 +143,6 @@ public static partial class VoiceScenario
         var body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{pathAndQuery} answered {(int)response.StatusCode}: {body}");
         return body;
-    }
-
-
-    /// <summary>The real service (Production settings) with the IVR's clock on a Monday morning, so the line is open.</summary>
-    private sealed class ServiceHost(string connectionString) : WebApplicationFactory<server::Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(BenchHosting.RepositoryRoot());
-            builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
-            builder.UseSetting("Twilio:AccountSid", AccountSid);
-            builder.UseSetting("Twilio:AuthToken", AuthToken);
-            builder.UseSetting("Twilio:PublicBaseUrl", PublicBase);
-            builder.UseSetting("Logging:LogLevel:Default", "Error");
-            builder.ConfigureTestServices(services =>
-            {
-                services.RemoveAll<FlowDriver>();
-                services.AddSingleton(sp => new FlowDriver(sp.GetServices<IFlowActionResolver>(), new MondayMorning()));
-            });
-        }
-
     }
 
     private sealed class MondayMorning : TimeProvider

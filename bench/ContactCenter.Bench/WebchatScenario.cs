@@ -1,12 +1,8 @@
-extern alias server;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ContactCenter.Bench;
 
@@ -24,7 +20,18 @@ public static class WebchatScenario
     public static async Task RunAsync(BenchDatabase database, int visitors, int newVisitors, int rate, int seconds)
     {
         var port = BenchHosting.FreePort();
-        await using var service = new ServiceHost(database.ConnectionString);
+        await using var service = new BenchService(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Webchat:Widgets:bench:Origins:0"] = Origin,
+            ["Webchat:VisitorRequestsPerMinute"] = "1000000",
+            ["Webchat:IpRequestsPerMinute"] = "100000000",
+            ["Flows:Bots:webchat"] = "messaging-bot",
+            ["Auth:ApiKeys:0:Name"] = "Bench agent",
+            ["Auth:ApiKeys:0:Key"] = AgentKey,
+            ["Auth:ApiKeys:0:Role"] = "agent",
+            ["Auth:ApiKeys:0:AgentId"] = "bench-agent",
+            ["Auth:ApiKeys:0:AllConversations"] = "true",
+        });
         service.UseKestrel(port);
         service.StartServer();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -174,28 +181,6 @@ public static class WebchatScenario
         {
             if (deadline.Elapsed > timeout) throw new TimeoutException($"Timed out waiting until {what}.");
             await Task.Delay(20);
-        }
-    }
-
-    /// <summary>The real service (Production settings) with one widget, the bot on webchat, and one agent key.</summary>
-    private sealed class ServiceHost(string connectionString) : WebApplicationFactory<server::Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(BenchHosting.RepositoryRoot());
-            builder.UseSetting("ConnectionStrings:ContactCenter", connectionString);
-            builder.UseSetting("Webchat:Widgets:bench:Origins:0", Origin);
-            builder.UseSetting("Webchat:VisitorRequestsPerMinute", "1000000");
-            builder.UseSetting("Webchat:IpRequestsPerMinute", "100000000");
-            builder.UseSetting("Flows:Bots:webchat", "messaging-bot");
-            builder.UseSetting("Routing:AutoQueue", "false");
-            builder.UseSetting("Auth:ApiKeys:0:Name", "Bench agent");
-            builder.UseSetting("Auth:ApiKeys:0:Key", AgentKey);
-            builder.UseSetting("Auth:ApiKeys:0:Role", "agent");
-            builder.UseSetting("Auth:ApiKeys:0:AgentId", "bench-agent");
-            builder.UseSetting("Auth:ApiKeys:0:AllConversations", "true");
-            builder.UseSetting("Logging:LogLevel:Default", "Error");
         }
     }
 }

@@ -136,25 +136,31 @@ public sealed class EmailStore(NpgsqlDataSource db)
         return new ReplyContext(subject ?? MailText.BaseSubject(reader.Nullable<string>(2)), TokenOf(conversationId), messageId, chain);
     }
 
-    public async Task<(byte[] Raw, string MessageId)?> OriginalAsync(string key, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = connection.Sql("select raw, message_id from email_messages where key = $1 and raw is not null", key);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? (reader.GetFieldValue<byte[]>(0), reader.GetString(1)) : null;
-    }
-
-    public async Task<StoredAttachment?> AttachmentAsync(string key, int ordinal, CancellationToken ct)
+    /// <summary>A received mail as it arrived, with the conversation it is on now (after a merge, the one it went into).</summary>
+    public async Task<(byte[] Raw, string MessageId, Guid ConversationId)?> OriginalAsync(string key, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var command = connection.Sql("""
-            select a.ordinal, a.file_name, a.content_type, a.content_id, a.inline, a.content
-            from email_attachments a join email_messages m on m.message_id = a.message_id where m.key = $1 and a.ordinal = $2
+            select m.raw, m.message_id, coalesce(c.merged_into, c.id)
+            from email_messages m join conversations c on c.id = m.conversation_id where m.key = $1 and m.raw is not null
+            """, key);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetFieldValue<byte[]>(0), reader.GetString(1), reader.GetGuid(2)) : null;
+    }
+
+    /// <summary>An attachment of a received mail, with the conversation the mail is on now.</summary>
+    public async Task<(StoredAttachment Attachment, Guid ConversationId)?> AttachmentAsync(string key, int ordinal, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql("""
+            select a.ordinal, a.file_name, a.content_type, a.content_id, a.inline, a.content, coalesce(c.merged_into, c.id)
+            from email_attachments a join email_messages m on m.message_id = a.message_id join conversations c on c.id = m.conversation_id
+            where m.key = $1 and a.ordinal = $2
             """, key, ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            ? new StoredAttachment(reader.GetInt32(0), reader.Nullable<string>(1), reader.GetString(2), reader.Nullable<string>(3),
-                reader.GetBoolean(4), reader.GetFieldValue<byte[]>(5))
+            ? (new StoredAttachment(reader.GetInt32(0), reader.Nullable<string>(1), reader.GetString(2), reader.Nullable<string>(3),
+                reader.GetBoolean(4), reader.GetFieldValue<byte[]>(5)), reader.GetGuid(6))
             : null;
     }
 }

@@ -6,6 +6,7 @@ using ContactCenter.Core.Storage;
 using ContactCenter.Core.Telemetry;
 using ContactCenter.Core.Timeline;
 using Hangfire;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ContactCenter.Core.Outbound;
@@ -14,12 +15,13 @@ namespace ContactCenter.Core.Outbound;
 /// Accepts outbound messages: the row (and its <c>message.sent</c> event) is stored before anything is
 /// sent, channel rules are checked at once, and a Hangfire job delivers it (<see cref="OutboxDispatcher"/>).
 /// </summary>
-public sealed class Outbox(
+public sealed partial class Outbox(
     NpgsqlDataSource db,
     IEnumerable<IChannelSender> senders,
     TimelineStore timeline,
     IBackgroundJobClient jobs,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<Outbox> log)
 {
     internal const string Columns = """
         id, conversation_id, channel, status, text, content, author, author_kind, attempts, provider_message_id,
@@ -104,8 +106,18 @@ public sealed class Outbox(
         }, now, ct);
         await tx.CommitAsync(ct);
 
-        // After the commit: if this enqueue is lost (crash), the outbox sweep finds the pending row.
-        jobs.Enqueue<OutboxDispatcher>(d => d.DispatchAsync(id, CancellationToken.None));
+        // After the commit: if this enqueue is lost (a crash, or the job storage failing), the outbox sweep finds the
+        // pending row. The message is stored, so the answer is still 202: a 500 would make a caller without an
+        // idempotency key send it again.
+        try
+        {
+            jobs.Enqueue<OutboxDispatcher>(d => d.DispatchAsync(id, CancellationToken.None));
+        }
+        catch (BackgroundJobClientException e)
+        {
+            LogEnqueueFailed(e, id);
+        }
+
         return new AcceptOutcome.Accepted((await GetAsync(connection, id, ct))!, Created: true);
     }
 
@@ -201,4 +213,7 @@ public sealed class Outbox(
         reader.Nullable<string>(11),
         reader.Instant(12),
         reader.Instant(13));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbound {MessageId} is stored but its send job could not be enqueued; the outbox sweep will send it")]
+    private partial void LogEnqueueFailed(Exception e, Guid messageId);
 }

@@ -9,7 +9,9 @@ namespace ContactCenter.Core.Storage;
 /// The one <c>LISTEN</c> connection of an instance: the work pipeline, routing, the live feed, notifications and
 /// webhook deliveries subscribe to their channels here instead of each holding a connection. Callbacks run on
 /// the notification thread and must only signal (write to a channel, release a semaphore). After a reconnect every subscriber's
-/// <c>reconnected</c> callback runs: notifications may have been missed while no connection listened.
+/// <c>reconnected</c> callback runs: notifications may have been missed while no connection listened. A callback
+/// that throws is logged and the others still run: one subscriber's bug must not stop every instance-wide feed (an
+/// exception out of the notification handler would end the listen loop, and with it the host).
 /// </summary>
 public sealed partial class PostgresListener(NpgsqlDataSource db, ILogger<PostgresListener> log) : BackgroundService
 {
@@ -36,11 +38,12 @@ public sealed partial class PostgresListener(NpgsqlDataSource db, ILogger<Postgr
                 connection.Notification += (_, e) =>
                 {
                     foreach (var s in _subscriptions.Values)
-                        if (s.Channel == e.Channel) s.Notified(e.Payload);
+                        if (s.Channel == e.Channel) Run(s, () => s.Notified(e.Payload));
                 };
                 var listening = new HashSet<string>(StringComparer.Ordinal);
                 await ListenToNewChannelsAsync(connection, listening, stoppingToken);
-                foreach (var s in _subscriptions.Values) s.Reconnected?.Invoke();
+                foreach (var s in _subscriptions.Values)
+                    if (s.Reconnected is { } reconnected) Run(s, reconnected);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     // A bounded wait: between waits (one command at a time per connection) late subscribers get their LISTEN.
@@ -65,6 +68,18 @@ public sealed partial class PostgresListener(NpgsqlDataSource db, ILogger<Postgr
         }
     }
 
+    private void Run(Subscription subscription, Action callback)
+    {
+        try
+        {
+            callback();
+        }
+        catch (Exception e)
+        {
+            LogSubscriberFailed(e, subscription.Channel);
+        }
+    }
+
     private async Task ListenToNewChannelsAsync(NpgsqlConnection connection, HashSet<string> listening, CancellationToken ct)
     {
         foreach (var channel in _subscriptions.Values.Select(s => s.Channel).Distinct().Where(c => !listening.Contains(c)).ToList())
@@ -81,4 +96,7 @@ public sealed partial class PostgresListener(NpgsqlDataSource db, ILogger<Postgr
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The PostgreSQL listener lost its connection; reconnecting (polling covers the gap)")]
     private partial void LogListenFailed(Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A subscriber to {Channel} failed on a notification; the other subscribers still ran")]
+    private partial void LogSubscriberFailed(Exception e, string channel);
 }

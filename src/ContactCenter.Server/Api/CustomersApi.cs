@@ -38,17 +38,17 @@ public static class CustomersApi
             return Problems.BadRequest($"Query 'channel' must be one of: {string.Join(", ", ChannelNames.All.Select(c => c.ToName()))}.");
         if (string.IsNullOrWhiteSpace(address)) return Problems.BadRequest("Query 'address' is required.");
         var normalized = addresses.Normalize(parsed, address);
-        return await customers.FindAsync(parsed, normalized, ct) is { } customer
-               && (user.ScopeOf() is not { } scope || await visibility.CustomerAsync(scope, customer.Id, ct))
-            ? TypedResults.Ok(customer)
+        return await customers.FindAsync(parsed, normalized, ct) is { } customer && await user.MaySeeCustomerAsync(customer.Id, visibility, ct)
+            ? TypedResults.Ok(customer.VisibleTo(user))
             : Problems.NotFound($"No customer has the {parsed.ToName()} address {normalized}.");
     }
 
-    private static async Task<Results<Ok<Customer>, ProblemHttpResult>> GetAsync(Guid id, CustomerStore customers, CancellationToken ct) =>
-        await customers.GetAsync(id, ct) is { } customer ? TypedResults.Ok(customer) : Problems.NotFound($"No customer {id}.");
+    // The scope check ran before (ScopedAccess); an agent's copy still lists only the conversations they may open.
+    private static async Task<Results<Ok<Customer>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, CustomerStore customers, CancellationToken ct) =>
+        await customers.GetAsync(id, ct) is { } customer ? TypedResults.Ok(customer.VisibleTo(user)) : Problems.NotFound($"No customer {id}.");
 
     private static async Task<Results<Ok<Customer>, ProblemHttpResult>> UpdateAsync(
-        Guid id, CustomerProfileRequest? request, CustomerStore customers, CancellationToken ct)
+        Guid id, CustomerProfileRequest? request, ClaimsPrincipal user, CustomerStore customers, CancellationToken ct)
     {
         if (request is null || (request.Name is null && request.Email is null)) return Problems.BadRequest("Body must have 'name' and/or 'email'.");
         if (request.Name is { Length: > 200 }) return Problems.BadRequest("'name' is longer than 200 characters.");
@@ -56,7 +56,7 @@ public static class CustomersApi
         if (email is { Length: > 0 } && (email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
             return Problems.BadRequest("'email' is not an e-mail address.");
         return await customers.UpdateProfileAsync(id, request.Name?.Trim(), email, ct) is { } customer
-            ? TypedResults.Ok(customer)
+            ? TypedResults.Ok(customer.VisibleTo(user))
             : Problems.NotFound($"No customer {id}.");
     }
 

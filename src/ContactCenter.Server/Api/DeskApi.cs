@@ -119,11 +119,15 @@ public static class DeskApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> HeartbeatAsync(
-        HeartbeatRequest? request, ClaimsPrincipal user, DeskPresence presence, ConversationStore conversations, CancellationToken ct)
+        HeartbeatRequest? request, ClaimsPrincipal user, DeskPresence presence, ConversationStore conversations, ConversationVisibility visibility,
+        CancellationToken ct)
     {
         if (request?.SessionId is not { } session || session == Guid.Empty) return Problems.BadRequest("Body must have a 'sessionId' (a UUID the page picks).");
         if (user.FindFirstValue(Roles.AgentIdClaim) is not { } agentId) return TypedResults.NoContent();
-        if (request.ConversationId is { } id && await conversations.GetAsync(id, ct) is null) return Problems.NotFound($"No conversation {id}.");
+        // Showing a conversation puts the agent on its viewers list: only one they may open (else 404, as for no such id).
+        if (request.ConversationId is { } id
+            && (await conversations.GetAsync(id, ct) is null || !await user.MaySeeConversationAsync(id, visibility, ct)))
+            return Problems.NotFound($"No conversation {id}.");
         await presence.HeartbeatAsync(session, agentId, request.ConversationId, ct);
         return TypedResults.NoContent();
     }
@@ -137,9 +141,13 @@ public static class DeskApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> TypingAsync(
-        TypingRequest? request, ClaimsPrincipal user, DeskPresence presence, AgentStore agents, CancellationToken ct)
+        TypingRequest? request, ClaimsPrincipal user, DeskPresence presence, AgentStore agents, ConversationStore conversations,
+        ConversationVisibility visibility, CancellationToken ct)
     {
         if (request?.ConversationId is not { } id) return Problems.BadRequest("Body must have a 'conversationId'.");
+        // The signal reaches the customer's chat window: only for a conversation the agent may act on.
+        if (await conversations.GetAsync(id, ct) is null || !await user.MaySeeConversationAsync(id, visibility, ct))
+            return Problems.NotFound($"No conversation {id}.");
         // The same name the presence line shows: the agent's, else the key's.
         var agentId = user.FindFirstValue(Roles.AgentIdClaim);
         var name = (agentId is null ? null : (await agents.GetAsync(agentId, ct))?.Name) ?? user.Identity?.Name ?? user.Actor();

@@ -31,17 +31,22 @@ public static class EmailApi
         return app;
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> OriginalAsync(string key, HttpResponse response, EmailStore store, CancellationToken ct)
+    // A mail is part of its conversation: an agent outside it gets the same 404 as for a key that does not exist.
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> OriginalAsync(
+        string key, ClaimsPrincipal user, HttpResponse response, EmailStore store, ConversationVisibility visibility, CancellationToken ct)
     {
-        if (await store.OriginalAsync(key, ct) is not { } original) return Problems.NotFound($"No stored mail {key}.");
+        if (await store.OriginalAsync(key, ct) is not { } original || !await user.MaySeeConversationAsync(original.ConversationId, visibility, ct))
+            return Problems.NotFound($"No stored mail {key}.");
         Harden(response);
         return TypedResults.File(original.Raw, "message/rfc822", key + ".eml");
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> AttachmentAsync(
-        string key, int ordinal, HttpResponse response, EmailStore store, CancellationToken ct)
+        string key, int ordinal, ClaimsPrincipal user, HttpResponse response, EmailStore store, ConversationVisibility visibility, CancellationToken ct)
     {
-        if (await store.AttachmentAsync(key, ordinal, ct) is not { } attachment) return Problems.NotFound($"No attachment {ordinal} of mail {key}.");
+        if (await store.AttachmentAsync(key, ordinal, ct) is not (var attachment, var conversationId)
+            || !await user.MaySeeConversationAsync(conversationId, visibility, ct))
+            return Problems.NotFound($"No attachment {ordinal} of mail {key}.");
         Harden(response);
         // Images may show in the desk; anything else (HTML above all) only downloads, never renders on our origin.
         var image = attachment.ContentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !attachment.ContentType.Contains("svg");
@@ -75,9 +80,11 @@ public static class EmailApi
 
     private static async Task<Results<Accepted<StartedEmail>, ProblemHttpResult>> StartAsync(
         StartEmailRequest? request, ClaimsPrincipal user, IOptions<EmailOptions> options, AddressNormalizer addresses, CustomerStore customers,
-        ConversationStore conversations, EmailStore store, Outbox outbox, CancellationToken ct)
+        ConversationStore conversations, ConversationVisibility visibility, EmailStore store, Outbox outbox, CancellationToken ct)
     {
         if (request?.CustomerId is not { } customerId) return Problems.BadRequest("Body must have 'customerId'.");
+        // Writing to a customer is acting on them: an agent only writes to the customers behind their conversations.
+        if (!await user.MaySeeCustomerAsync(customerId, visibility, ct)) return Problems.NotFound($"No customer {customerId}.");
         var subject = request.Subject?.Trim();
         if (string.IsNullOrEmpty(subject) || subject.Length > 200) return Problems.BadRequest("'subject' must have 1 to 200 characters.");
         if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > MaxTextLength)

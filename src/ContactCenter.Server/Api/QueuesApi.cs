@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using ContactCenter.Core.Accounts;
 using ContactCenter.Core.Routing;
 using ContactCenter.Core.Scheduling;
@@ -46,19 +47,23 @@ public static class QueuesApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<QueueSnapshot>>, ProblemHttpResult>> ListAsync(
-        int? limit, QueueMonitor monitor, CancellationToken ct)
+        int? limit, ClaimsPrincipal user, QueueMonitor monitor, CancellationToken ct)
     {
         if (limit is < 0 or > 1000) return Problems.BadRequest("Query 'limit' (waiting conversations listed per queue) must be between 0 and 1000.");
-        return TypedResults.Ok(await monitor.SnapshotAsync(null, limit ?? DefaultConversationLimit, ct));
+        return TypedResults.Ok<IReadOnlyList<QueueSnapshot>>([.. (await monitor.SnapshotAsync(null, limit ?? DefaultConversationLimit, ct)).Select(q => q.VisibleTo(user))]);
     }
 
     private static async Task<Results<Ok<QueueSnapshot>, ProblemHttpResult>> GetAsync(
-        string name, int? limit, QueueMonitor monitor, CancellationToken ct)
+        string name, int? limit, ClaimsPrincipal user, QueueMonitor monitor, CancellationToken ct)
     {
         if (limit is < 0 or > 1000) return Problems.BadRequest("Query 'limit' (waiting conversations listed) must be between 0 and 1000.");
         var snapshot = await monitor.SnapshotAsync(name, limit ?? DefaultConversationLimit, ct);
-        return snapshot.Count == 1 ? TypedResults.Ok(snapshot[0]) : Problems.NotFound($"No queue '{name}'.");
+        return snapshot.Count == 1 ? TypedResults.Ok(snapshot[0].VisibleTo(user)) : Problems.NotFound($"No queue '{name}'.");
     }
+
+    /// <summary>An agent sees the figures of every queue, but the waiting conversations only of the queues they work.</summary>
+    private static QueueSnapshot VisibleTo(this QueueSnapshot snapshot, ClaimsPrincipal user) =>
+        user.ScopeOf() is { } scope && !scope.Queues.Contains(snapshot.Name) ? snapshot with { Conversations = [] } : snapshot;
 
     private static async Task<Results<Created<QueueSnapshot>, ProblemHttpResult>> CreateAsync(
         QueueRequest? request, HttpContext http, AuditTrail audit, QueueStore queues, QueueMonitor monitor, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -10,15 +9,15 @@ using Microsoft.Extensions.Options;
 namespace ContactCenter.Server.Api;
 
 /// <summary>
-/// The widget's live stream and its script. The stream sends the visitor's chat events after the last one the
-/// browser saw (<c>Last-Event-ID</c> on a reconnect, or <c>?after=</c>), each with its timeline id, then waits for
-/// the change feed: whichever instance stored an event, every instance's listener wakes the connections of that
-/// visitor, and each reads from its own cursor, so a drop and a reconnect lose nothing and repeat nothing.
+/// The widget's live stream and its script. The stream sends the visitor's chat events the browser has not seen
+/// (from <c>Last-Event-ID</c> on a reconnect, or <c>?after=</c>, an event id), then waits for the change feed:
+/// whichever instance stored an event, every instance's listener wakes the connections of that visitor, and each
+/// reads from its own cursor. The cursor is a database snapshot (<see cref="StreamCursor"/>), sent as the SSE id of
+/// the last event of each read, so a drop and a reconnect lose nothing and repeat nothing, whatever order writers commit in.
 /// </summary>
 public static class WebchatStream
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(15);
-    private const int Batch = 200;
 
     internal static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> StreamAsync(
         long? after, HttpContext http, VisitorStore visitors, VisitorTimeline timeline, WebchatFeed feed,
@@ -26,37 +25,38 @@ public static class WebchatStream
     {
         var (visitor, refused) = await WebchatApi.VisitorAsync(http, visitors, options.CurrentValue, ct);
         if (refused is not null) return refused;
-        var cursor = after ?? 0;
-        if (long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var last)) cursor = last;
-        if (cursor < 0) return Problems.BadRequest("Query 'after' must be an event id (0 or more).");
+        if (after < 0) return Problems.BadRequest("Query 'after' must be an event id (0 or more).");
+        var cursor = StreamCursor.AfterEvent(after ?? 0);
+        var last = http.Request.Headers["Last-Event-ID"].ToString();
+        if (last.Length > 0 && !StreamCursor.TryParse(last, out cursor))
+            return Problems.BadRequest("Header 'Last-Event-ID' must be an id this stream sent.");
         // Proxies must not buffer the stream.
         http.Response.Headers["X-Accel-Buffering"] = "no";
         return TypedResults.ServerSentEvents(EventsAsync(visitor!, cursor, timeline, feed, ct));
     }
 
     private static async IAsyncEnumerable<SseItem<string>> EventsAsync(
-        Visitor visitor, long cursor, VisitorTimeline timeline, WebchatFeed feed, [EnumeratorCancellation] CancellationToken ct)
+        Visitor visitor, StreamCursor cursor, VisitorTimeline timeline, WebchatFeed feed, [EnumeratorCancellation] CancellationToken ct)
     {
         // Connected before the first read: an event stored in between wakes the loop, nothing falls in the gap.
         using var connection = feed.Connect(visitor.Address);
-        yield return new SseItem<string>(JsonSerializer.Serialize(new { after = cursor }, JsonSerializerOptions.Web), "hello");
+        yield return new SseItem<string>(JsonSerializer.Serialize(new { after = cursor.ToString() }, JsonSerializerOptions.Web), "hello");
         while (!ct.IsCancellationRequested)
         {
             connection.Reading();
-            IReadOnlyList<VisitorEvent> events;
-            do
+            var (events, next) = await timeline.ReadNewAsync(visitor.Address, cursor, ct);
+            for (var i = 0; i < events.Count; i++)
             {
-                events = await timeline.ReadAsync(visitor.Address, cursor, Batch, ct);
-                foreach (var e in events)
+                var e = events[i];
+                connection.Joined(e.ConversationId);
+                // Only the last event carries the cursor: a drop in the middle of a read resumes before all of it.
+                yield return new SseItem<string>(JsonSerializer.Serialize(e, JsonSerializerOptions.Web), "message")
                 {
-                    connection.Joined(e.ConversationId);
-                    cursor = e.Id;
-                    yield return new SseItem<string>(JsonSerializer.Serialize(e, JsonSerializerOptions.Web), "message")
-                    {
-                        EventId = e.Id.ToString(CultureInfo.InvariantCulture),
-                    };
-                }
-            } while (events.Count == Batch);
+                    EventId = i == events.Count - 1 ? next.ToString() : null,
+                };
+            }
+
+            cursor = next;
 
             switch (await NextAsync(connection, ct))
             {

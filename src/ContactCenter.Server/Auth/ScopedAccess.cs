@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using ContactCenter.Core.Conversations;
+using ContactCenter.Core.Customers;
 
 namespace ContactCenter.Server.Auth;
 
@@ -8,7 +9,8 @@ namespace ContactCenter.Server.Auth;
 /// Scoped access for agents (<see cref="AccessScope"/>): a conversation or customer outside an agent's scope
 /// answers 404 (not 403, so ids are not confirmed). One check for every route under
 /// <c>/api/conversations/{id}</c> and <c>/api/customers/{id}</c> (a route added there later is covered without
-/// a line of its own); lists, the desk and its live feed filter with the same rule.
+/// a line of its own); routes that name a conversation another way (a request body, a mail's key, a recording)
+/// ask <see cref="MaySeeConversationAsync"/>; lists, the desk and its live feed filter with the same rule.
 /// </summary>
 public static class ScopedAccess
 {
@@ -21,6 +23,22 @@ public static class ScopedAccess
         if (!user.IsInRole(Roles.Agent) || user.HasClaim(c => c.Type == AllConversationsClaim)) return null;
         return new AccessScope(user.FindFirstValue(Roles.AgentIdClaim), [.. user.FindAll(Roles.QueueClaim).Select(c => c.Value)]);
     }
+
+    /// <summary>True when the caller may read and act on the conversation (always, for callers without a scope).</summary>
+    public static async Task<bool> MaySeeConversationAsync(
+        this ClaimsPrincipal user, Guid conversationId, ConversationVisibility visibility, CancellationToken ct) =>
+        user.ScopeOf() is not { } scope || await visibility.ConversationAsync(scope, conversationId, ct);
+
+    /// <summary>True when the caller may read the customer: one of their conversations is in the caller's scope.</summary>
+    public static async Task<bool> MaySeeCustomerAsync(
+        this ClaimsPrincipal user, Guid customerId, ConversationVisibility visibility, CancellationToken ct) =>
+        user.ScopeOf() is not { } scope || await visibility.CustomerAsync(scope, customerId, ct);
+
+    /// <summary>The customer as the caller may see them: an agent's copy lists only the open conversations in their scope.</summary>
+    public static Customer VisibleTo(this Customer customer, ClaimsPrincipal user) =>
+        user.ScopeOf() is not { } scope
+            ? customer
+            : customer with { OpenConversations = [.. customer.OpenConversations.Where(c => scope.Allows(c.Assignee, c.Queue, c.Status))] };
 
     /// <summary>Runs after authorization, before the endpoint.</summary>
     public static IApplicationBuilder UseConversationScope(this IApplicationBuilder app) =>

@@ -11,8 +11,11 @@ using WireMock.Server;
 
 namespace ContactCenter.Tests.Accounts;
 
-/// <summary>A small fake identity provider: WireMock serves discovery, the signing keys and the token endpoint.</summary>
-public sealed class SsoFixture : AppFixture
+/// <summary>
+/// A small fake identity provider: WireMock serves discovery, the signing keys and the token endpoint.
+/// People unknown here are refused (<c>Auth:Oidc:CreateUsers</c> off); <see cref="SsoCreatingUsersFixture"/> turns it on.
+/// </summary>
+public class SsoFixture : AppFixture
 {
     public const string ClientId = "contactcenter-test";
     public WireMockServer Idp { get; } = WireMockServer.Start();
@@ -47,8 +50,11 @@ public sealed class SsoFixture : AppFixture
         ["Auth:Oidc:ClientSecret"] = "test-client-secret",
         ["Auth:Oidc:RoleClaim"] = "roles",
         ["Auth:Oidc:RequireHttpsMetadata"] = "false",
+        ["Auth:Oidc:CreateUsers"] = CreateUsers ? "true" : "false",
         ["Auth:SignInsPerMinute"] = "1000",
     };
+
+    protected virtual bool CreateUsers => false;
 
     /// <summary>The token endpoint answers <paramref name="code"/> with an id token for <paramref name="email"/>, signed here.</summary>
     public void IssueFor(string code, string email, string nonce, string? role)
@@ -103,6 +109,7 @@ public class SingleSignOnTests(SsoFixture fx) : IClassFixture<SsoFixture>, IAsyn
         Assert.Equal(1L, await connection.Sql("select count(*) from user_sessions where ended_at is null and user_id is not null").ExecuteScalarAsync());
     }
 
+    /// <summary>With <c>Auth:Oidc:CreateUsers</c> off (this fixture), a valid token for someone unknown here signs nobody in.</summary>
     [Fact]
     public async Task SomeoneWithoutAUserHereIsRefusedAndATamperedStateToo()
     {
@@ -124,7 +131,8 @@ public class SingleSignOnTests(SsoFixture fx) : IClassFixture<SsoFixture>, IAsyn
         Assert.Equal(0L, await connection.Sql("select count(*) from users").ExecuteScalarAsync());
     }
 
-    private static async Task<(string State, string Nonce, Dictionary<string, string> Query)> ChallengeAsync(CookieSession browser, string returnUrl)
+    /// <summary>The browser asks to sign in through the provider: the state, nonce and query of the redirect to it.</summary>
+    internal static async Task<(string State, string Nonce, Dictionary<string, string> Query)> ChallengeAsync(CookieSession browser, string returnUrl)
     {
         var challenge = await browser.GetAsync("/login/sso?returnUrl=" + Uri.EscapeDataString(returnUrl));
         Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
@@ -133,5 +141,48 @@ public class SingleSignOnTests(SsoFixture fx) : IClassFixture<SsoFixture>, IAsyn
         var query = System.Web.HttpUtility.ParseQueryString(location.Query);
         var values = query.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => query[k]!);
         return (values["state"], values["nonce"], values);
+    }
+}
+
+/// <summary>The fake identity provider, with <c>Auth:Oidc:CreateUsers</c> on.</summary>
+public sealed class SsoCreatingUsersFixture : SsoFixture
+{
+    protected override bool CreateUsers => true;
+}
+
+public class SingleSignOnCreatesUsersTests(SsoCreatingUsersFixture fx) : IClassFixture<SsoCreatingUsersFixture>, IAsyncLifetime
+{
+    public Task InitializeAsync() => fx.ResetAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task SomeoneUnknownHereIsCreatedWithTheDefaultRoleOnTheirFirstSignInAndFoundAfterwards()
+    {
+        var browser = new CookieSession(fx.App);
+        var (state, nonce, _) = await SingleSignOnTests.ChallengeAsync(browser, "/desk");
+        fx.IssueFor("code-newcomer", "New.Comer@example.test", nonce, role: null);
+        var callback = await browser.GetAsync($"/login/sso/callback?code=code-newcomer&state={Uri.EscapeDataString(state)}");
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+        Assert.Equal("/desk", callback.Headers.Location!.OriginalString);
+        var session = await browser.SessionAsync();
+        Assert.Equal("agent", session!["role"]!.GetValue<string>());
+        Assert.Equal("New.Comer", session["agentId"]!.GetValue<string>());
+
+        var user = Assert.Single((await fx.App.Admin().GetJsonAsync("/api/users")).AsArray())!;
+        Assert.Equal("new.comer@example.test", user["email"]!.GetValue<string>(), ignoreCase: true);
+        Assert.Equal(("agent", "New.Comer"), (user["role"]!.GetValue<string>(), user["agentId"]!.GetValue<string>()));
+        Assert.Empty(user["queues"]!.AsArray());
+        var created = Assert.Single((await fx.App.Admin().GetJsonAsync("/api/audit?action=user.created")).AsArray())!;
+        Assert.Equal(user["id"]!.GetValue<string>(), created["targetId"]!.GetValue<string>());
+        Assert.Equal("sso", created["data"]!["via"]!.GetValue<string>());
+
+        // The second time they are the user made the first time: nobody new, nothing more on the audit trail.
+        var again = new CookieSession(fx.App);
+        var (state2, nonce2, _) = await SingleSignOnTests.ChallengeAsync(again, "/desk");
+        fx.IssueFor("code-newcomer-2", "new.comer@example.test", nonce2, role: null);
+        Assert.Equal("/desk", (await again.GetAsync($"/login/sso/callback?code=code-newcomer-2&state={Uri.EscapeDataString(state2)}")).Headers.Location!.OriginalString);
+        Assert.Equal("New.Comer", (await again.SessionAsync())!["agentId"]!.GetValue<string>());
+        Assert.Single((await fx.App.Admin().GetJsonAsync("/api/users")).AsArray());
+        Assert.Single((await fx.App.Admin().GetJsonAsync("/api/audit?action=user.created")).AsArray());
     }
 }

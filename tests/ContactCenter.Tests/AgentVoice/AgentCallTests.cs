@@ -130,6 +130,18 @@ public class AgentCallTests(AgentVoiceFixture fx) : IClassFixture<AgentVoiceFixt
         Assert.Equal(HttpStatusCode.Unauthorized, (await fx.App.ClientWithKey(null).GetAsync(url)).StatusCode);
         // Only recordings on a timeline: the service is no proxy to everything in the Twilio account.
         await (await fx.App.Agent().GetAsync("/api/recordings/RE" + new string('9', 32))).ProblemAsync(HttpStatusCode.NotFound);
+        // An agent who may not see the conversation gets the same 404 and reads nothing.
+        await fx.App.Admin().PostJsonAsync("/api/users", new
+        {
+            email = "rex@example.test", name = "Rex", role = "agent", agentId = "rex", queues = new[] { "elsewhere" }, password = "rex-password-1",
+        }, HttpStatusCode.Created);
+        var outsider = new ContactCenter.Tests.Accounts.CookieSession(fx.App);
+        Assert.Equal(HttpStatusCode.OK, (await outsider.SignInJsonAsync("rex@example.test", "rex-password-1")).StatusCode);
+        await (await outsider.GetAsync(url)).ProblemAsync(HttpStatusCode.NotFound);
+        // The one play is on the audit trail once; the refused reads are not.
+        var read = Assert.Single((await fx.App.Admin().GetJsonAsync("/api/audit?action=recording.read")).AsArray())!;
+        Assert.Equal((AgentVoiceFixture.RecordingSid, "recording", "Test agent 2"),
+            (read["targetId"]!.GetValue<string>(), read["targetType"]!.GetValue<string>(), read["actorName"]!.GetValue<string>()));
 
         // Wrap-up: the conversation stayed open after the call; resolving it records the time since hang-up.
         var ended = await fx.App.WaitForEventAsync(conversation, "call.ended");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ContactCenter.Tests.Accounts;
 using MimeKit;
 
 namespace ContactCenter.Tests.Email;
@@ -198,6 +199,47 @@ public class EmailInboundTests(EmailFixture fx) : IClassFixture<EmailFixture>, I
         Assert.Equal("image/png", shown.Content.Headers.ContentType?.MediaType);
         Assert.Equal(png, await shown.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, (await fx.App.ClientWithKey(null).GetAsync(pngInfo["url"]!.GetValue<string>())).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAgentOutsideTheMailboxQueueGetsNeitherTheOriginalNorTheAttachments()
+    {
+        var builder = new BodyBuilder { TextBody = "My contract, attached." };
+        builder.Attachments.Add("contract.pdf", new byte[] { 1, 2, 3, 4 }, new ContentType("application", "pdf"));
+        var mail = Mail.From("mulder@customer.test", "Contract", "");
+        mail.Body = builder.ToMessageBody();
+        await fx.DeliverAsync(mail);
+        var received = await ReceivedAsync("mulder@customer.test");
+        var conversationId = received["conversationId"]!.GetValue<string>();
+        await TestSupport.EventuallyAsync(async () =>
+            (await fx.App.Supervisor().GetJsonAsync($"/api/conversations/{conversationId}"))["queue"]?.GetValue<string>() == "email-support",
+            "the conversation waits in the mailbox's queue");
+        var original = received["data"]!["original"]!.GetValue<string>();
+        var attachment = received["data"]!["attachments"]![0]!["url"]!.GetValue<string>();
+
+        var inQueue = await SignedInAgentAsync("ina@example.test", "ina", "email-support");
+        var outside = await SignedInAgentAsync("otto@example.test", "otto", "sales");
+        Assert.Equal(HttpStatusCode.OK, (await inQueue.GetAsync(original)).StatusCode);
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, await (await inQueue.GetAsync(attachment)).Content.ReadAsByteArrayAsync());
+        // The same answer as for a mail that does not exist: nothing is confirmed.
+        var hidden = await (await outside.GetAsync(original)).ProblemAsync(HttpStatusCode.NotFound);
+        var unknown = await (await outside.GetAsync("/api/email/messages/" + new string('0', 32) + "/original")).ProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(unknown["title"]!.GetValue<string>(), hidden["title"]!.GetValue<string>());
+        Assert.DoesNotContain("mulder", hidden.ToJsonString());
+        await (await outside.GetAsync(attachment)).ProblemAsync(HttpStatusCode.NotFound);
+        // Starting an email to that customer is acting on them: refused the same way.
+        var customerId = received["customerId"]!.GetValue<string>();
+        var start = await outside.ApiAsync(HttpMethod.Post, "/api/email/conversations", new { customerId, subject = "Hello", text = "Hello" });
+        Assert.Equal($"No customer {customerId}.", (await start.ProblemAsync(HttpStatusCode.NotFound))["detail"]!.GetValue<string>());
+    }
+
+    private async Task<CookieSession> SignedInAgentAsync(string email, string agentId, string queue)
+    {
+        const string password = "mail-agent-password";
+        await fx.App.Admin().PostJsonAsync("/api/users", new { email, name = agentId, role = "agent", agentId, queues = new[] { queue }, password }, HttpStatusCode.Created);
+        var session = new CookieSession(fx.App);
+        Assert.Equal(HttpStatusCode.OK, (await session.SignInJsonAsync(email, password)).StatusCode);
+        return session;
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -259,5 +260,35 @@ public class OutboxTests(OutboxFixture fx) : IClassFixture<OutboxFixture>, IAsyn
         Assert.Equal(1, await fx.App.Service<OutboxDispatcher>().SweepAsync(CancellationToken.None));
         await WaitForStatusAsync(conversation, id.ToString(), "sent");
         Assert.Equal("lost job", Assert.Single(fx.Sender.Deliveries).Content.Text);
+    }
+
+    [Fact]
+    public async Task A_message_whose_send_job_cannot_be_enqueued_is_still_accepted_and_the_sweep_sends_it_once()
+    {
+        var conversation = await ConversationAsync();
+        await using (var connection = await fx.Db.OpenConnectionAsync())
+            await connection.Sql("alter table hangfire.job rename to job_unavailable").ExecuteNonQueryAsync();
+        JsonNode accepted;
+        try
+        {
+            // Stored, so 202, not a 500 that would make a caller without an idempotency key send it twice.
+            accepted = await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversation}/messages", new { text = "no job store" }, HttpStatusCode.Accepted);
+        }
+        finally
+        {
+            await using var connection = await fx.Db.OpenConnectionAsync();
+            await connection.Sql("alter table hangfire.job_unavailable rename to job").ExecuteNonQueryAsync();
+        }
+
+        var id = Guid.Parse(accepted["id"]!.GetValue<string>());
+        Assert.Equal("pending", accepted["status"]!.GetValue<string>());
+        Assert.Empty(fx.Sender.Deliveries);
+        await using (var connection = await fx.Db.OpenConnectionAsync())
+            // The sweep takes messages pending for over 30 s; as if that long had passed.
+            await connection.Sql("update outbound_messages set next_attempt_at = now() - interval '1 minute' where id = $1", id).ExecuteNonQueryAsync();
+
+        Assert.Equal(1, await fx.App.Service<OutboxDispatcher>().SweepAsync(CancellationToken.None));
+        await WaitForStatusAsync(conversation, id.ToString(), "sent");
+        Assert.Equal("no job store", Assert.Single(fx.Sender.Deliveries).Content.Text);
     }
 }

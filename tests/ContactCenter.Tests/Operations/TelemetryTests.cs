@@ -72,10 +72,11 @@ public sealed class TelemetryFixture : TwilioFixture
     }
 }
 
-/// <summary>Every log line at Information and above, formatted, with its exception.</summary>
-public sealed class CapturedLogs : ILoggerProvider
+/// <summary>Every log line at <paramref name="minimum"/> (Information unless told) and above, formatted, with its exception.</summary>
+public sealed class CapturedLogs(LogLevel minimum = LogLevel.Information) : ILoggerProvider
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+    private readonly LogLevel _minimum = minimum;
 
     public IReadOnlyList<string> Lines => [.. _lines];
 
@@ -90,7 +91,7 @@ public sealed class CapturedLogs : ILoggerProvider
     private sealed class Logger(CapturedLogs logs, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= logs._minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using ContactCenter.Core.Channels;
 using ContactCenter.Tests.Routing;
+using Npgsql;
 
 namespace ContactCenter.Tests.Webchat;
 
@@ -17,6 +18,7 @@ public sealed class WebchatLiveTests(WebchatFixture fx) : IClassFixture<WebchatF
     {
         using var visitor = await VisitorClient.StartAsync(fx.App, widget: "other", origin: WebchatFixture.OtherOrigin);
         string lastId;
+        long answer0;
         Guid conversationId;
         await using (var stream = await visitor.StreamAsync())
         {
@@ -24,7 +26,9 @@ public sealed class WebchatLiveTests(WebchatFixture fx) : IClassFixture<WebchatF
             conversationId = Guid.Parse(first["conversationId"]!.GetValue<string>());
             await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversationId}/messages", new { text = "answer 0" }, HttpStatusCode.Accepted);
             await stream.NextAsync(e => e.Text() == "answer 0", "the first answer");
-            lastId = stream.Seen.Last(s => s.Event == "message").Id!;
+            // The cursor is the SSE id of the last event of a read (a snapshot, not an event id).
+            lastId = stream.Seen.Last(s => s.Event == "message" && s.Id is not null).Id!;
+            answer0 = stream.Seen.Single(s => s.Event == "message" && s.Data.Text() == "answer 0").Data["id"]!.GetValue<long>();
         }
 
         // While the visitor is away: five answers, one more visitor message sent by plain POST.
@@ -41,9 +45,59 @@ public sealed class WebchatLiveTests(WebchatFixture fx) : IClassFixture<WebchatF
         // The bot answers too, in between; the agent's and the visitor's messages come each once, in order.
         var texts = again.Seen.Where(s => s.Event == "message" && s.Data["from"]!.GetValue<string>() is "agent" or "visitor").Select(s => s.Data.Text()).ToList();
         Assert.Equal(["answer 1", "answer 2", "answer 3", "answer 4", "answer 5", "sent while offline", "answer 6"], texts);
-        var ids = again.Seen.Where(s => s.Event == "message").Select(s => long.Parse(s.Id!)).ToList();
+        var ids = again.Seen.Where(s => s.Event == "message").Select(s => s.Data["id"]!.GetValue<long>()).ToList();
         Assert.Equal(ids.Distinct().Order(), ids);
-        Assert.True(ids[0] > long.Parse(lastId));
+        Assert.True(ids[0] > answer0);
+    }
+
+    [Fact]
+    public async Task An_event_that_commits_after_a_later_one_was_sent_still_reaches_the_stream()
+    {
+        using var visitor = await VisitorClient.StartAsync(fx.App, widget: "other", origin: WebchatFixture.OtherOrigin);
+        await using var stream = await visitor.StreamAsync();
+        var first = await visitor.SayAsync("hello");
+        var conversationId = Guid.Parse(first["conversationId"]!.GetValue<string>());
+        await stream.NextAsync(e => e.Text() == "hello", "the visitor's own message");
+
+        // A slow writer takes the next event id and holds its transaction open…
+        await using var slow = new NpgsqlConnection(fx.ConnectionString);
+        await slow.OpenAsync();
+        await using var transaction = await slow.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            insert into timeline_events (customer_id, conversation_id, channel, type, direction, occurred_at, recorded_at, text, data)
+            select customer_id, id, 'webchat', 'message.sent', 'outbound', now(), now(), 'slow answer', '{"author":"Slow"}'
+            from conversations where id = $1 returning id
+            """, slow, transaction) { Parameters = { new() { Value = conversationId } } })
+        {
+            var slowId = (long)(await insert.ExecuteScalarAsync())!;
+
+            // …while a later answer commits and reaches the visitor first.
+            await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversationId}/messages", new { text = "quick answer" }, HttpStatusCode.Accepted);
+            var quick = await stream.NextAsync(e => e.Text() == "quick answer", "the answer that committed first");
+            Assert.True(quick["id"]!.GetValue<long>() > slowId);
+        }
+
+        // A stream that resumed "after the last id it sent" would never send the slow one now.
+        await transaction.CommitAsync();
+        await stream.NextAsync(e => e.Text() == "slow answer", "the answer whose id is lower but committed later");
+        await using var reconnected = await visitor.StreamAsync(lastEventId: stream.Seen.Last(s => s.Id is not null).Id);
+        await visitor.SayAsync("still there?");
+        await reconnected.NextAsync(e => e.Text() == "still there?", "the next message after a reconnect");
+        Assert.DoesNotContain(reconnected.Seen, s => s.Event == "message" && s.Data.Text() is "slow answer" or "quick answer" or "hello");
+    }
+
+    [Fact]
+    public async Task A_last_event_id_the_stream_never_sent_is_a_400_problem()
+    {
+        using var visitor = await VisitorClient.StartAsync(fx.App, widget: "other", origin: WebchatFixture.OtherOrigin);
+        foreach (var bad in new[] { "abc", "5:3:", "3:9:2", "3:9:7,4", "-1", "1:2:3:4" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/webchat/stream");
+            request.Headers.Add("Last-Event-ID", bad);
+            using var response = await visitor.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
     }
 
     [Fact]

@@ -76,7 +76,7 @@
 
   var saved = {};
   try { saved = JSON.parse(localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { saved = {}; }
-  var token = saved.token || null, session = null, lastId = 0, shown = {}, pending = {}, live = false, stream = null;
+  var token = saved.token || null, session = null, lastId = 0, cursor = null, shown = {}, pending = {}, live = false, stream = null;
   var typingUntil = 0, typingName = null, stateInfo = null, lastTypingSent = 0, readSent = 0, stateTimer = null;
 
   function persist(extra) {
@@ -216,13 +216,14 @@
     return call("GET", "/webchat/messages?after=" + lastId).then(function (events) { events.forEach(show); }).catch(function () { /* the stream retries */ });
   }
 
-  // Server-sent events over fetch (the token goes in a header, never in a URL); reconnects with Last-Event-ID.
+  // Server-sent events over fetch (the token goes in a header, never in a URL); reconnects with Last-Event-ID,
+  // the stream's own cursor (a database snapshot), or the last event id before the stream sent one.
   function connect() {
     var controller = new AbortController(), delay = 1000;
     stream = controller;
     function open() {
       if (stream !== controller) return;
-      fetch(base + "/webchat/stream", { headers: { "X-Webchat-Token": token, "Last-Event-ID": String(lastId), Accept: "text/event-stream" }, signal: controller.signal, mode: "cors", credentials: "omit" })
+      fetch(base + "/webchat/stream", { headers: { "X-Webchat-Token": token, "Last-Event-ID": cursor || String(lastId), Accept: "text/event-stream" }, signal: controller.signal, mode: "cors", credentials: "omit" })
         .then(function (r) {
           if (!r.ok || !r.body) throw new Error("stream " + r.status);
           live = true; delay = 1000; paintStatus();
@@ -253,6 +254,7 @@
     block.split("\n").forEach(function (line) {
       if (line.indexOf("event: ") === 0) name = line.slice(7);
       else if (line.indexOf("data: ") === 0) data += line.slice(6);
+      else if (line.indexOf("id: ") === 0) cursor = line.slice(4);
     });
     if (!data) return;
     var payload = JSON.parse(data);
