@@ -21,7 +21,8 @@ public static class EmailChannel
         services.AddSingleton<MailImporter>();
         services.AddSingleton<MailboxWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<MailboxWatcher>());
-        services.AddSingleton<IChannelSender, EmailSender>();
+        services.AddSingleton<EmailSender>();
+        services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<EmailSender>());
         services.AddTimelineReaction<MailboxRouting>(MailboxRouting.Types);
         return services;
     }

@@ -16,7 +16,7 @@ namespace ContactCenter.Channels.Email;
 /// derived from the outbound message id, so every retry of one message carries the same Message-ID and a
 /// duplicate (a send that timed out after the server took it) is recognisable as one message.
 /// </summary>
-internal sealed class EmailSender(EmailStore store, IOptions<EmailOptions> options, TimeProvider clock) : IChannelSender
+public sealed class EmailSender(EmailStore store, IOptions<EmailOptions> options, TimeProvider clock) : IChannelSender
 {
     private const string IdPrefix = "om.";
 

@@ -96,7 +96,7 @@ public sealed partial class MailboxWatcher(
             folder.CountChanged += Arrived;
             try
             {
-                await ImportNewAsync(name, mailbox, folder, ct);
+                await ImportNewAsync(name, mailbox, folder, lease, ct);
                 if (idle)
                 {
                     if (!arrived.IsCancellationRequested) await client.IdleAsync(arrived.Token, ct);
@@ -114,7 +114,7 @@ public sealed partial class MailboxWatcher(
         }
     }
 
-    private async Task ImportNewAsync(string name, MailboxOptions mailbox, IMailFolder folder, CancellationToken ct)
+    private async Task ImportNewAsync(string name, MailboxOptions mailbox, IMailFolder folder, NpgsqlConnection lease, CancellationToken ct)
     {
         var validity = (long)folder.UidValidity;
         var stored = await store.PositionAsync(name, ct);
@@ -128,6 +128,9 @@ public sealed partial class MailboxWatcher(
         var limit = options.Value.MaxAttachmentBytes * 4 / 3 + 1024 * 1024;
         foreach (var batch in uids.Chunk(Math.Max(1, options.Value.BatchSize)))
         {
+            // A lease lost in a long round (its connection gone) lets another instance in: stop at the next batch, not the
+            // round's end. Dedupe keeps the overlap from doubling anything; this keeps it short.
+            await lease.Sql("select 1").ExecuteScalarAsync(ct);
             var summaries = await folder.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.Envelope, ct);
             foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
             {

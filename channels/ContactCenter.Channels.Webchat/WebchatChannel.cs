@@ -1,3 +1,5 @@
+using ContactCenter.Core.Channels;
+using ContactCenter.Core.Flows;
 using ContactCenter.Core.Outbound;
 using ContactCenter.Core.Work;
 using Microsoft.Extensions.Configuration;
@@ -23,8 +25,21 @@ public static class WebchatChannel
         services.AddSingleton<WebchatReads>();
         services.AddSingleton<WebchatFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<WebchatFeed>());
+        services.AddSingleton<VisitorsOnPage>();
+        services.AddHostedService(sp => sp.GetRequiredService<VisitorsOnPage>());
+        services.AddSingleton<OfflineAnswers>();
         services.AddSingleton<IChannelSender, WebchatSender>();
         services.AddTimelineReaction<WidgetRouting>(WidgetRouting.Types);
         return services;
+    }
+
+    /// <summary>Each widget's own bot (<c>Webchat:Widgets:&lt;id&gt;:Bot</c>), for the flow catalog to load and check. A widget's
+    /// conversations have the widget id as their company address.</summary>
+    public static IEnumerable<AddressBot> AddressBots(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(WebchatOptions.Section).Get<WebchatOptions>() ?? new WebchatOptions();
+        foreach (var (id, widget) in options.Widgets)
+            if (!string.IsNullOrWhiteSpace(widget.Bot))
+                yield return new AddressBot(Channel.Webchat, id, widget.Bot, $"Webchat:Widgets:{id}:Bot");
     }
 }

@@ -39,11 +39,18 @@ public sealed class WebchatFeed : IHostedService, IDisposable
 
     public int Connections => _byAddress.Values.Sum(c => c.Count);
 
+    /// <summary>The visitors (by address) with a live connection to this instance.</summary>
+    public IReadOnlyCollection<string> ConnectedAddresses => _byAddress.Keys.ToList();
+
+    /// <summary>Raised when a visitor connects (the presence heartbeat records them at once).</summary>
+    public event Action<string>? VisitorConnected;
+
     /// <summary>A live connection of the visitor with <paramref name="address"/>; dispose it when the visitor leaves.</summary>
     public Connection Connect(string address)
     {
         var connection = new Connection(this, address);
         _byAddress.GetOrAdd(address, _ => new ConcurrentDictionary<Guid, Connection>())[connection.Id] = connection;
+        VisitorConnected?.Invoke(address);
         return connection;
     }
 

@@ -1,3 +1,4 @@
+using ContactCenter.Channels.Email;
 using Microsoft.Extensions.Options;
 
 namespace ContactCenter.Channels.Webchat;
@@ -39,6 +40,14 @@ public sealed class WidgetOptions
     /// <summary>Where the widget's conversations wait when the bot does not take them (empty: the channel's queue).</summary>
     public string? Queue { get; set; }
 
+    /// <summary>The bot flow answering this widget's visitors (instead of <c>Flows:Bots:webchat</c>, which serves the widgets
+    /// without one); checked with the flows at start-up.</summary>
+    public string? Bot { get; set; }
+
+    /// <summary>The mailbox (a name under <c>Email:Mailboxes</c>) answers to offline messages are mailed from; empty: the
+    /// mailbox whose <c>Queue</c> is the conversation's queue, else the first mailbox with an SMTP server.</summary>
+    public string? ReplyMailbox { get; set; }
+
     public PreChatOptions PreChat { get; set; } = new();
 
     public bool Allows(string? origin) =>
@@ -66,7 +75,7 @@ public sealed class PreChatTopic
 }
 
 /// <summary>Refuses to start with a widget no page could use or a secret too short to vouch for anyone.</summary>
-internal sealed class WebchatChecks : IValidateOptions<WebchatOptions>
+internal sealed class WebchatChecks(IOptions<EmailOptions> mail) : IValidateOptions<WebchatOptions>
 {
     public ValidateOptionsResult Validate(string? name, WebchatOptions o)
     {
@@ -83,6 +92,9 @@ internal sealed class WebchatChecks : IValidateOptions<WebchatOptions>
             foreach (var origin in widget.Origins)
                 if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/")
                     errors.Add($"Webchat:Widgets:{id}:Origins: '{origin}' is not an origin like https://www.example.com.");
+            if (widget.ReplyMailbox is { Length: > 0 } replyMailbox
+                && !mail.Value.Mailboxes.Any(m => string.Equals(m.Key, replyMailbox, StringComparison.OrdinalIgnoreCase) && m.Value.Smtp.IsConfigured))
+                errors.Add($"Webchat:Widgets:{id}:ReplyMailbox: '{replyMailbox}' is not a mailbox under Email:Mailboxes with an Smtp:Host.");
             foreach (var topic in widget.PreChat.Topics)
                 if (string.IsNullOrWhiteSpace(topic.Id) || string.IsNullOrWhiteSpace(topic.Title))
                     errors.Add($"Webchat:Widgets:{id}:PreChat:Topics: every topic needs an Id and a Title.");

@@ -1,3 +1,4 @@
+using ContactCenter.Channels.Email;
 using ContactCenter.Core.Channels;
 using ContactCenter.Core.Outbound;
 
@@ -6,9 +7,11 @@ namespace ContactCenter.Channels.Webchat;
 /// <summary>
 /// Web chat has no provider: a message is delivered by being stored. Its <c>message.sent</c> (or <c>bot.reply</c>)
 /// event wakes the visitor's live connection on whichever instance holds it, and a visitor who is away reads it
-/// when they come back. The status moves on to <c>read</c> when the widget shows it.
+/// when they come back. The status moves on to <c>read</c> when the widget shows it. An agent's answer to a message left
+/// through the offline form goes by e-mail as well while the visitor is away (<see cref="OfflineAnswers"/>): then the
+/// mail server's answer is the attempt's outcome, retried and failed like any e-mail.
 /// </summary>
-internal sealed class WebchatSender : IChannelSender
+internal sealed class WebchatSender(OfflineAnswers offline, EmailSender email) : IChannelSender
 {
     public const int MaxTextLength = 10_000;
 
@@ -23,8 +26,10 @@ internal sealed class WebchatSender : IChannelSender
         return null;
     }
 
-    public Task<SendOutcome> SendAsync(OutboundDelivery delivery, CancellationToken ct) =>
-        Task.FromResult<SendOutcome>(new SendOutcome.Accepted($"webchat:{delivery.MessageId:N}", DeliveryStatus.Sent));
+    public async Task<SendOutcome> SendAsync(OutboundDelivery delivery, CancellationToken ct) =>
+        await offline.ByEmailAsync(delivery, ct) is { } byEmail
+            ? await email.SendAsync(byEmail, ct)
+            : new SendOutcome.Accepted($"webchat:{delivery.MessageId:N}", DeliveryStatus.Sent);
 
     private static OutboundRefusal Unsupported(string detail) => new("unsupported-content", "Not possible in web chat", detail);
 }

@@ -69,6 +69,15 @@ public sealed partial class CustomerStore(
             }
         }
 
+        if (customerId is null && channel == Channel.Email && await ProfileWithEmailAsync(connection, address, ct) is { } profile)
+        {
+            // An address an agent put on a customer's profile is that customer's: their mail joins them, and from now on
+            // the address is their identity (a concurrent first mail that claimed it first wins; ClaimIdentity answers it).
+            var owner = await ClaimIdentityAsync(connection, await LockSurvivorAsync(connection, profile, ct), channel, address, now, ct);
+            await NameIfUnnamedAsync(connection, owner, name, ct);
+            return owner;
+        }
+
         while (customerId is null)
         {
             // Claim the identity first (its foreign key is deferred), then write the customer: a concurrent
@@ -98,6 +107,14 @@ public sealed partial class CustomerStore(
     {
         await using var command = connection.Sql("select customer_id from customer_identities where channel = $1 and address = $2",
             channel.ToName(), address);
+        return await command.ExecuteScalarAsync(ct) as Guid?;
+    }
+
+    /// <summary>The oldest customer whose profile e-mail is <paramref name="email"/> (lower-cased), ignoring case.</summary>
+    private static async Task<Guid?> ProfileWithEmailAsync(NpgsqlConnection connection, string email, CancellationToken ct)
+    {
+        await using var command = connection.Sql(
+            "select id from customers where lower(email) = $1 and merged_into is null order by created_at limit 1", email);
         return await command.ExecuteScalarAsync(ct) as Guid?;
     }
 

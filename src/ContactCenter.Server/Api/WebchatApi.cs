@@ -104,9 +104,12 @@ public static class WebchatApi
             name = user.Name is { Length: > 0 and <= 200 } n ? n.Trim() : null;
         }
 
-        var (visitor, token) = await visitors.StartAsync(new NewVisitor(request.WidgetId!, address, verified, name, [], language), ct);
-        var linked = verified && await identity.LinkAsync(address,
-            new VisitorUser(request.User!.UserId!, request.User.Email, name, request.User.Phone, request.User.UserHash!), ct);
+        var vouched = verified ? new VisitorUser(request.User!.UserId!, request.User.Email, name, request.User.Phone, request.User.UserHash!) : null;
+        var (visitor, token) = await visitors.StartAsync(
+            new NewVisitor(request.WidgetId!, address, verified, name, [], language, vouched is null ? null : identity.EmailOf(vouched)), ct);
+        var linked = vouched is not null && await identity.LinkAsync(address, vouched, ct);
+        // A returning (or just linked) user's customer exists already; a new one's is recorded with their first message.
+        await identity.RecordEmailAsync(visitor, ct);
         var view = await ViewAsync(visitor, widget!, timeline, presence, ct) with { Linked = linked, Token = token };
         return TypedResults.Created("/webchat/session", view);
     }
@@ -157,8 +160,8 @@ public static class WebchatApi
     }
 
     private static async Task<Results<Ok<WebchatMessageAccepted>, ProblemHttpResult>> SendAsync(
-        WebchatMessageRequest? request, HttpContext http, VisitorStore visitors, Core.Inbound.Inbox inbox, TimeProvider clock,
-        IOptionsMonitor<WebchatOptions> options, CancellationToken ct)
+        WebchatMessageRequest? request, HttpContext http, VisitorStore visitors, Core.Inbound.Inbox inbox, VisitorIdentity identity,
+        TimeProvider clock, IOptionsMonitor<WebchatOptions> options, CancellationToken ct)
     {
         var settings = options.CurrentValue;
         var (visitor, refused) = await VisitorAsync(http, visitors, settings, ct);
@@ -176,6 +179,7 @@ public static class WebchatApi
         // The pre-chat topic's queue is where the bot hands off to, too.
         if (settings.Widget(visitor!.Widget)?.QueueFor(visitor.PreChat["topic"]?.GetValue<string>()) is { } queue) (button ??= [])["routeQueue"] = queue;
         var result = await inbox.ReceiveAsync(Message(visitor, clientId, string.IsNullOrEmpty(text) ? choice!.Title ?? choice.Id! : text, clock, button), ct);
+        if (result.ConversationOpened) await identity.RecordEmailAsync(visitor, ct);
         return TypedResults.Ok(new WebchatMessageAccepted(result.EventId, result.ConversationId, result.Duplicate));
     }
 

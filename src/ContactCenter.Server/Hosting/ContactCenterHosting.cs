@@ -2,6 +2,7 @@ using ContactCenter.Channels.Email;
 using ContactCenter.Channels.Meta;
 using ContactCenter.Channels.Telegram;
 using ContactCenter.Channels.Twilio;
+using ContactCenter.Channels.Webchat;
 using ContactCenter.Core;
 using ContactCenter.Core.Bot;
 using ContactCenter.Core.Desk;
@@ -34,7 +35,8 @@ public static class ContactCenterHosting
         await builder.AddContactCenterDatabaseAsync();
         var services = builder.Services;
         services.AddContactCenterCore(builder.Configuration);
-        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath, EmailChannel.AddressBots(builder.Configuration));
+        services.AddContactCenterFlows(builder.Configuration, builder.Environment.ContentRootPath,
+            EmailChannel.AddressBots(builder.Configuration).Concat(WebchatChannel.AddressBots(builder.Configuration)));
         services.AddContactCenterRouting(builder.Configuration);
         services.AddContactCenterBot(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddContactCenterReports(builder.Configuration);

@@ -42,6 +42,9 @@ public class StartupCheckTests(StartupCheckDatabase db) : IClassFixture<StartupC
         { "Metrics:Prometheus:Enabled=true", "Metrics:Prometheus:Key: must be set to at least 16 characters", [] },
         { "OpenTelemetry:Endpoint=otel-collector:4317", "OpenTelemetry:Endpoint: must be an absolute URL", [] },
         { "Routing:StrictQueues=true", "'nowhere' named by Routing:Channels:sms:Queue", ["Routing:Channels:sms:Queue=nowhere"] },
+        { "Webchat:Widgets:site:Bot=no-such-flow", "Webchat:Widgets:site:Bot", ["Webchat:Widgets:site:Origins:0=https://www.example.com"] },
+        { "Webchat:Widgets:site:ReplyMailbox=nope", "Webchat:Widgets:site:ReplyMailbox: 'nope' is not a mailbox under Email:Mailboxes with an Smtp:Host",
+            ["Webchat:Widgets:site:Origins:0=https://www.example.com"] },
     };
 
     [Theory]
