@@ -271,14 +271,17 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timelin
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         Guid? survivor = state.CustomerId is { } customer ? await CustomerStore.LockSurvivorAsync(connection, customer, ct) : null;
+        // A cancel that came in while this step ran must be looked at now, not when the step meant to come back. The
+        // share lock orders this save and a cancel (which updates the notification row first): a cancel in flight is
+        // waited for and seen; a later one finds this save committed and sets the recipient's next step itself. A plain
+        // subquery could read the notification from before a cancel this update waited for, and sleep until the fallback.
+        var cancelled = await connection.Sql("select cancelled_at is not null from notifications where id = $1 for share", state.NotificationId)
+            .ExecuteScalarAsync(ct) is true;
         await using (var update = new NpgsqlCommand("""
             update notification_recipients
             set customer_id = @customer, status = @status, step = @step, message_id = @message, conversation_id = @conversation,
                 fallback_at = @fallback, paced_step = @pacedStep, paced_at = @pacedAt, lease_until = null,
-                -- A cancel that came in while this step ran must be looked at now, not when the step meant to come back.
-                next_step_at = case when @status in ('pending', 'sending')
-                                     and (select n.cancelled_at from notifications n where n.id = notification_id) is not null
-                                    then @now else @next end,
+                next_step_at = case when @status in ('pending', 'sending') and @cancelled then @now else @next end,
                 attempts = @attempts, updated_at = @now
             where id = @id
             """, connection))
@@ -295,6 +298,7 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timelin
             update.Parameters.Add(Named("next", Db.Timestamp(state.NextStepAt)));
             update.Parameters.Add(Named("attempts", Db.Jsonb(JsonSerializer.Serialize(state.Attempts, Json))));
             update.Parameters.AddWithValue("now", now);
+            update.Parameters.AddWithValue("cancelled", cancelled);
             await update.ExecuteNonQueryAsync(ct);
         }
 
