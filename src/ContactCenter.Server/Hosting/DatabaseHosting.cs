@@ -31,6 +31,11 @@ internal static partial class DatabaseHosting
 
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
         dataSourceBuilder.ConnectionStringBuilder.ApplicationName ??= "contactcenter";
+        // Statements run again and again (the inbox, the work pipeline's claim, routing) are prepared per connection
+        // once used a few times: PostgreSQL then plans each once, where planning cost about as much as running them.
+        // A connection string that says otherwise (Max Auto Prepare=0 behind a pooler that cannot keep them) wins.
+        if (!connectionString.Replace(" ", "", StringComparison.Ordinal).Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+            dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 256;
         var dataSource = dataSourceBuilder.Build();
         builder.Services.AddSingleton(dataSource);
     }
