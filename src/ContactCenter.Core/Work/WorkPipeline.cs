@@ -48,6 +48,7 @@ public sealed partial class WorkPipeline : BackgroundService
 {
     public const string Channel = "cc_work";
 
+    private readonly NpgsqlDataSource _db;
     private readonly WorkStore _store;
     private readonly WorkRunner _runner;
     private readonly WorkOptions _options;
@@ -60,9 +61,10 @@ public sealed partial class WorkPipeline : BackgroundService
     private readonly IDisposable _subscription;
 
     public WorkPipeline(
-        WorkStore store, WorkRunner runner, PostgresListener listener, IOptions<WorkOptions> options, TimeProvider clock,
+        NpgsqlDataSource db, WorkStore store, WorkRunner runner, PostgresListener listener, IOptions<WorkOptions> options, TimeProvider clock,
         ILogger<WorkPipeline> log)
     {
+        _db = db;
         _store = store;
         _runner = runner;
         _options = options.Value;
@@ -97,21 +99,31 @@ public sealed partial class WorkPipeline : BackgroundService
     {
         var heartbeat = HeartbeatAsync(stoppingToken);
         var nextReclaim = DateTime.UtcNow;
+        // The loop's statements run on a connection of its own: prepared there once, PostgreSQL plans the claim
+        // once instead of on every pooled connection it would otherwise land on. Reopened after a failure.
+        NpgsqlConnection? loop = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             var sleep = _options.PollInterval;
             try
             {
+                if (loop is { State: not System.Data.ConnectionState.Open })
+                {
+                    await loop.DisposeAsync();
+                    loop = null;
+                }
+
+                loop ??= await _db.OpenConnectionAsync(stoppingToken);
                 if (DateTime.UtcNow >= nextReclaim)
                 {
                     nextReclaim = DateTime.UtcNow + _options.PollInterval;
-                    await _store.ReclaimExpiredAsync(Owner, stoppingToken);
+                    await _store.ReclaimExpiredAsync(Owner, stoppingToken, loop);
                 }
 
                 var free = _options.Parallelism - _running.Count;
                 if (free > 0)
                 {
-                    var claimed = await _store.ClaimAsync(Owner, free, _options.BatchSize, _options.LeaseDuration, stoppingToken);
+                    var claimed = await _store.ClaimAsync(Owner, free, _options.BatchSize, _options.LeaseDuration, stoppingToken, loop);
                     var keys = 0;
                     foreach (var run in claimed.GroupBy(i => i.OrderingKey, StringComparer.Ordinal))
                     {
@@ -121,7 +133,7 @@ public sealed partial class WorkPipeline : BackgroundService
 
                     if (keys == free) continue;
                     if (keys > 0) sleep = TimeSpan.FromMilliseconds(50);
-                    else if (await _store.NextDueAsync(stoppingToken) is { } due && due - _clock.GetUtcNow() is var untilDue && untilDue < sleep)
+                    else if (await _store.NextDueAsync(stoppingToken, loop) is { } due && due - _clock.GetUtcNow() is var untilDue && untilDue < sleep)
                         sleep = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue;
                 }
             }
@@ -132,6 +144,8 @@ public sealed partial class WorkPipeline : BackgroundService
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
                 LogStoreUnavailable(e);
+                if (loop is not null) await loop.DisposeAsync();
+                loop = null;
             }
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -150,6 +164,7 @@ public sealed partial class WorkPipeline : BackgroundService
             }
         }
 
+        if (loop is not null) await loop.DisposeAsync();
         await Task.WhenAll(_running.Values);
         await heartbeat;
     }

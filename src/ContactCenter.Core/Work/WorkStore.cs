@@ -63,13 +63,17 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
     /// the due items right behind it in its key (at most <paramref name="perKey"/> items of a key in all, stopping at
     /// the first one not due yet), one round trip for them all. The items of a key come back in their order and run
     /// one after the other (<see cref="WorkPipeline"/>); an <c>event</c> item carries its timeline event, read here.
+    /// <paramref name="loop"/>: the worker's own connection (its statements stay prepared there); null: one from the pool.
     /// </summary>
-    public async Task<List<WorkItem>> ClaimAsync(string owner, int keys, int perKey, TimeSpan lease, CancellationToken ct)
+    public async Task<List<WorkItem>> ClaimAsync(string owner, int keys, int perKey, TimeSpan lease, CancellationToken ct, NpgsqlConnection? loop = null)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var pooled = loop is null ? await db.OpenConnectionAsync(ct) : null;
+        var connection = loop ?? pooled!;
         // No one else can take the items behind a head: while the head is pending (locked here) or running, none
-        // of them is a head (see the not exists).
+        // of them is a head (see the not exists). The statement is prepared on the worker's connection: the id array
+        // and the fenced lateral keep its generic plan on indexes (a plan for "any number of rows" hash-joined a
+        // sequential scan of work_items and of timeline_events).
         await using var command = connection.SqlNamed($"""
             with heads as (
                 select c.id, c.ordering_key, c.order_at from work_items c
@@ -98,10 +102,11 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
             claimed as (
                 update work_items w set status = 'running', attempts = w.attempts + 1, lease_owner = @owner, lease_until = @lease
                 from batch b
-                where w.id = b.id and w.status = 'pending'
+                where w.id = any(array(select id from batch)) and w.id = b.id and w.status = 'pending'
                 returning {Prefixed("w", Columns)}, b.head, b.n)
             select {Prefixed("c", Columns)}, {Prefixed("e", TimelineStore.Columns)}
-            from claimed c left join timeline_events e on e.id = c.event_id
+            from claimed c
+            left join lateral (select * from timeline_events e where e.id = c.event_id offset 0) e on true
             order by c.head, c.n
             """, ("owner", owner), ("lease", now + lease), ("now", now), ("keys", keys), ("more", Math.Max(0, perKey - 1)));
         var items = new List<WorkItem>();
@@ -122,9 +127,10 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
     /// Running items whose owner stopped renewing (a crash, kill -9) become pending again. The caller's own items
     /// are never taken back: it is alive and still running them (a late heartbeat must not start a second run).
     /// </summary>
-    public async Task<int> ReclaimExpiredAsync(string owner, CancellationToken ct)
+    public async Task<int> ReclaimExpiredAsync(string owner, CancellationToken ct, NpgsqlConnection? loop = null)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var pooled = loop is null ? await db.OpenConnectionAsync(ct) : null;
+        var connection = loop ?? pooled!;
         return await connection.Sql("""
             update work_items set status = 'pending', lease_owner = null, lease_until = null
             where status = 'running' and lease_until < $1 and lease_owner is distinct from $2
@@ -191,9 +197,10 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
     /// behind a running item of their key, whose completion wakes the worker (another instance's: the next poll);
     /// counting them made an idle worker claim nothing in a loop as fast as PostgreSQL answered.
     /// </summary>
-    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct)
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct, NpgsqlConnection? loop = null)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var pooled = loop is null ? await db.OpenConnectionAsync(ct) : null;
+        var connection = loop ?? pooled!;
         return await connection.Sql("select min(due_at) from work_items where status = 'pending' and due_at > $1", clock.GetUtcNow())
             .ExecuteScalarAsync(ct) is DateTime at
             ? new DateTimeOffset(at, TimeSpan.Zero)
