@@ -12,8 +12,8 @@ namespace ContactCenter.Core.Work;
 /// <summary>Configuration under <c>Work</c> (docs/pipeline.md).</summary>
 public sealed class WorkOptions
 {
-    /// <summary>Items one instance runs at the same time (each of another ordering key). Handlers mostly wait on
-    /// PostgreSQL or a provider, so a few per core.</summary>
+    /// <summary>Ordering keys one instance runs at the same time, each its claimed items one after the other. Handlers
+    /// mostly wait on PostgreSQL or a provider, so a few per core.</summary>
     [Range(1, 1024)]
     public int Parallelism { get; set; } = Math.Max(4, Environment.ProcessorCount * 4);
     /// <summary>At most this many due items of one key are claimed together and run one after the other by one
