@@ -20,14 +20,16 @@ internal static class QueueEntries
 {
     /// <summary>
     /// Locks the conversation for routing: its customer first (share, as every timeline write does), then the
-    /// conversation row. Follows a merge to the surviving conversation; null when there is none.
+    /// conversation row. Follows a merge to the surviving conversation; null when there is none. <c>no key update</c>:
+    /// routing writers still take turns, but a webhook storing an event in the conversation (its foreign key check
+    /// takes a key-share lock) no longer waits for a routing transaction to finish.
     /// </summary>
     public static async Task<LockedConversation?> LockConversationAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
     {
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } endpoint) return null;
         await using var command = connection.Sql("""
             select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
-            from conversations where id = $1 for update
+            from conversations where id = $1 for no key update
             """, endpoint.ConversationId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;

@@ -41,18 +41,27 @@ public sealed partial class PostgresListener(NpgsqlDataSource db, ILogger<Postgr
                         if (s.Channel == e.Channel) Run(s, () => s.Notified(e.Payload));
                 };
                 var listening = new HashSet<string>(StringComparer.Ordinal);
-                await ListenToNewChannelsAsync(connection, listening, stoppingToken);
-                foreach (var s in _subscriptions.Values)
-                    if (s.Reconnected is { } reconnected) Run(s, reconnected);
-                while (!stoppingToken.IsCancellationRequested)
+                try
                 {
-                    // A bounded wait: between waits (one command at a time per connection) late subscribers get their LISTEN.
-                    await connection.WaitAsync(1000, stoppingToken);
-                    if (_channelsChanged.CurrentCount > 0)
+                    await ListenToNewChannelsAsync(connection, listening, stoppingToken);
+                    foreach (var s in _subscriptions.Values)
+                        if (s.Reconnected is { } reconnected) Run(s, reconnected);
+                    while (!stoppingToken.IsCancellationRequested)
                     {
-                        while (_channelsChanged.CurrentCount > 0) await _channelsChanged.WaitAsync(stoppingToken);
-                        await ListenToNewChannelsAsync(connection, listening, stoppingToken);
+                        // A bounded wait: between waits (one command at a time per connection) late subscribers get their LISTEN.
+                        await connection.WaitAsync(1000, stoppingToken);
+                        if (_channelsChanged.CurrentCount > 0)
+                        {
+                            while (_channelsChanged.CurrentCount > 0) await _channelsChanged.WaitAsync(stoppingToken);
+                            await ListenToNewChannelsAsync(connection, listening, stoppingToken);
+                        }
                     }
+                }
+                finally
+                {
+                    // Pooled connections are not reset when returned (DatabaseHosting): this one must not go back listening.
+                    if (connection.State == System.Data.ConnectionState.Open && listening.Count > 0)
+                        await connection.Sql("unlisten *").ExecuteNonQueryAsync(CancellationToken.None);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -130,17 +130,18 @@ public sealed class TimelineStore(NpgsqlDataSource db, IOptions<ReactionTypes> r
         return events;
     }
 
-    internal static TimelineEvent Read(NpgsqlDataReader reader) => new(
-        reader.GetInt64(0),
-        reader.GetGuid(1),
-        reader.Nullable<Guid?>(2),
-        reader.IsDBNull(3) ? null : ChannelNames.TryParse(reader.GetString(3), out var channel) ? channel : null,
-        reader.GetString(4),
-        reader.GetString(5),
-        reader.Instant(6),
-        reader.Nullable<string>(7),
-        reader.Nullable<string>(8),
-        ParseObject(reader.GetString(9)));
+    /// <summary>An event from <see cref="Columns"/>, starting at column <paramref name="first"/>.</summary>
+    internal static TimelineEvent Read(NpgsqlDataReader reader, int first = 0) => new(
+        reader.GetInt64(first),
+        reader.GetGuid(first + 1),
+        reader.Nullable<Guid?>(first + 2),
+        reader.IsDBNull(first + 3) ? null : ChannelNames.TryParse(reader.GetString(first + 3), out var channel) ? channel : null,
+        reader.GetString(first + 4),
+        reader.GetString(first + 5),
+        reader.Instant(first + 6),
+        reader.Nullable<string>(first + 7),
+        reader.Nullable<string>(first + 8),
+        ParseObject(reader.GetString(first + 9)));
 
     internal static JsonObject ParseObject(string json) =>
         JsonNode.Parse(json) as JsonObject ?? throw new JsonException("Expected a JSON object.");

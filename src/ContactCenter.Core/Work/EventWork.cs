@@ -32,7 +32,8 @@ public sealed class EventWork : IWorkHandler
 
     public async Task<IReadOnlyList<NewWork>> RunAsync(WorkItem item, CancellationToken ct)
     {
-        if (item.EventId is not { } id || await _timeline.GetAsync(id, ct) is not { } stored) return [];
+        // The claim read the event already (one round trip less per item); an item built elsewhere reads it here.
+        if (item.EventId is not { } id || (item.Event ?? await _timeline.GetAsync(id, ct)) is not { } stored) return [];
         System.Diagnostics.Activity.Current?.SetTag("contactcenter.event.type", stored.Type);
         foreach (var reaction in _reactions.For(stored.Type))
             await reaction.ReactAsync(stored, ct);

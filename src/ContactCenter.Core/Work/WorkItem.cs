@@ -13,10 +13,11 @@ public sealed record NewWork(string Kind, string OrderingKey, DateTimeOffset? Du
         new(kind, conversationId.ToString(), dueAt, payload, conversationId);
 }
 
-/// <summary>A claimed item as its handler sees it; <see cref="TraceParent"/>: the trace of the work that wrote it.</summary>
+/// <summary>A claimed item as its handler sees it; <see cref="TraceParent"/>: the trace of the work that wrote it;
+/// <see cref="Event"/>: the timeline event of <see cref="EventId"/>, read with the claim (null: not read, or gone).</summary>
 public sealed record WorkItem(
     long Id, string Kind, string OrderingKey, int Attempts, Guid? ConversationId, long? EventId, JsonObject Payload, DateTimeOffset DueAt,
-    string? TraceParent = null);
+    string? TraceParent = null, Timeline.TimelineEvent? Event = null);
 
 /// <summary>An item as admins see it (<c>GET /api/admin/work</c>).</summary>
 public sealed record WorkListing(

@@ -17,6 +17,7 @@ public static class WorkServiceCollectionExtensions
         services.AddSingleton<ReactionRegistry>();
         services.AddSingleton<WorkStore>();
         services.AddSingleton<WorkParking>();
+        services.AddSingleton<WorkRunner>();
         services.AddSingleton<IWorkHandler, EventWork>();
         services.AddSingleton<WorkPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkPipeline>());

@@ -58,29 +58,60 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
         await AddAsync(connection, work, ct);
     }
 
-    /// <summary>Claims up to <paramref name="limit"/> due head items for <paramref name="owner"/>.</summary>
-    public async Task<List<WorkItem>> ClaimAsync(string owner, int limit, TimeSpan lease, CancellationToken ct)
+    /// <summary>
+    /// Claims the due head items of up to <paramref name="keys"/> ordering keys for <paramref name="owner"/>, each with
+    /// the due items right behind it in its key (at most <paramref name="perKey"/> items of a key in all, stopping at
+    /// the first one not due yet), one round trip for them all. The items of a key come back in their order and run
+    /// one after the other (<see cref="WorkPipeline"/>); an <c>event</c> item carries its timeline event, read here.
+    /// <paramref name="loop"/>: the worker's own connection (its statements stay prepared there); null: one from the pool.
+    /// </summary>
+    public async Task<List<WorkItem>> ClaimAsync(string owner, int keys, int perKey, TimeSpan lease, CancellationToken ct, NpgsqlConnection? loop = null)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var pooled = loop is null ? await db.OpenConnectionAsync(ct) : null;
+        var connection = loop ?? pooled!;
+        // No one else can take the items behind a head: while the head is pending (locked here) or running, none
+        // of them is a head (see the not exists). The statement is prepared on the worker's connection: the id array
+        // and the fenced lateral keep its generic plan on indexes (a plan for "any number of rows" hash-joined a
+        // sequential scan of work_items and of timeline_events).
         await using var command = connection.SqlNamed($"""
-            update work_items w set status = 'running', attempts = w.attempts + 1, lease_owner = @owner, lease_until = @lease
-            where w.id in (
-                select c.id from work_items c
+            with heads as (
+                select c.id, c.ordering_key, c.order_at from work_items c
                 where c.status = 'pending' and c.due_at <= @now
                   and not exists (
                       select 1 from work_items e
                       where e.ordering_key = c.ordering_key and e.status <> 'parked' and e.id <> c.id
                         and (e.status = 'running' or (e.order_at, e.id) < (c.order_at, c.id)))
                 order by c.due_at, c.id
-                limit @limit
-                for update skip locked)
-            returning {Columns}
-            """, ("owner", owner), ("lease", now + lease), ("now", now), ("limit", limit));
+                limit @keys
+                for update skip locked),
+            batch as (
+                select h.id as head, 0::bigint as n, h.id from heads h
+                union all
+                select h.id, f.n, f.id from heads h
+                cross join lateral (
+                    select r.id, r.n from (
+                        select w.id, row_number() over (order by w.order_at, w.id) as n,
+                               bool_and(w.due_at <= @now) over (order by w.order_at, w.id) as due
+                        from (select w.id, w.order_at, w.due_at from work_items w
+                              where w.ordering_key = h.ordering_key and w.status <> 'parked' and w.status = 'pending'
+                                and (w.order_at, w.id) > (h.order_at, h.id)
+                              order by w.order_at, w.id
+                              limit @more) w) r
+                    where r.due) f),
+            claimed as (
+                update work_items w set status = 'running', attempts = w.attempts + 1, lease_owner = @owner, lease_until = @lease
+                from batch b
+                where w.id = any(array(select id from batch)) and w.id = b.id and w.status = 'pending'
+                returning {Prefixed("w", Columns)}, b.head, b.n)
+            select {Prefixed("c", Columns)}, {Prefixed("e", TimelineStore.Columns)}
+            from claimed c
+            left join lateral (select * from timeline_events e where e.id = c.event_id offset 0) e on true
+            order by c.head, c.n
+            """, ("owner", owner), ("lease", now + lease), ("now", now), ("keys", keys), ("more", Math.Max(0, perKey - 1)));
         var items = new List<WorkItem>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) items.Add(Read(reader));
-        // Two items of one key can only come back together if both were heads at once: never (see the not exists).
+        while (await reader.ReadAsync(ct)) items.Add(Read(reader) with { Event = reader.IsDBNull(9) ? null : TimelineStore.Read(reader, 9) });
         return items;
     }
 
@@ -96,9 +127,10 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
     /// Running items whose owner stopped renewing (a crash, kill -9) become pending again. The caller's own items
     /// are never taken back: it is alive and still running them (a late heartbeat must not start a second run).
     /// </summary>
-    public async Task<int> ReclaimExpiredAsync(string owner, CancellationToken ct)
+    public async Task<int> ReclaimExpiredAsync(string owner, CancellationToken ct, NpgsqlConnection? loop = null)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var pooled = loop is null ? await db.OpenConnectionAsync(ct) : null;
+        var connection = loop ?? pooled!;
         return await connection.Sql("""
             update work_items set status = 'pending', lease_owner = null, lease_until = null
             where status = 'running' and lease_until < $1 and lease_owner is distinct from $2
@@ -106,21 +138,35 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Done: the row goes and the follow-ups come, in one transaction; false (nothing written) when the lease was
-    /// lost meanwhile and another run owns the item.
+    /// Done: the rows go and their follow-ups come, in one transaction. Returns the items this owner still held and
+    /// so completed; an item whose lease was lost meanwhile (another run owns it) is left alone, its follow-ups unwritten.
     /// </summary>
-    public async Task<bool> CompleteAsync(WorkItem item, string owner, IReadOnlyList<NewWork> followUps, CancellationToken ct)
+    public async Task<HashSet<long>> CompleteAsync(
+        IReadOnlyList<(WorkItem Item, IReadOnlyList<NewWork> FollowUps)> done, string owner, CancellationToken ct)
     {
+        var completed = new HashSet<long>();
+        if (done.Count == 0) return completed;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var delete = connection.Sql(
-            "delete from work_items where id = $1 and lease_owner = $2 and status = 'running' returning queue_barrier is not null", item.Id, owner);
-        if (await delete.ExecuteScalarAsync(ct) is not bool heldQueue) return false;
+        var heldQueue = false;
+        await using (var delete = connection.Sql(
+            "delete from work_items where id = any($1) and lease_owner = $2 and status = 'running' returning id, queue_barrier is not null",
+            done.Select(d => d.Item.Id).ToArray(), owner))
+        await using (var reader = await delete.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                completed.Add(reader.GetInt64(0));
+                heldQueue |= reader.GetBoolean(1);
+            }
+        }
+
+        var followUps = done.Where(d => completed.Contains(d.Item.Id)).SelectMany(d => d.FollowUps).ToList();
         await AddAsync(connection, followUps, ct);
-        // Assignment held back later conversations while this item might still queue one: let it look again.
+        // Assignment held back later conversations while these items might still queue one: let it look again.
         if (heldQueue) await connection.Sql("select pg_notify('cc_routing', '')").ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
-        return true;
+        return completed;
     }
 
     /// <summary>A failed run: tried again at <paramref name="retryAt"/>, or parked (kept, listed for admins).</summary>
@@ -134,32 +180,46 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
             ("id", item.Id), ("owner", owner)).ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>An item interrupted by shutdown goes back as it was, for any instance to take.</summary>
-    public async Task ReleaseAsync(WorkItem item, string owner, CancellationToken ct)
+    /// <summary>Items interrupted by shutdown, or waiting behind a failed one of their key, go back as they were,
+    /// for any instance to take (their claim does not count as an attempt).</summary>
+    public async Task ReleaseAsync(IReadOnlyList<WorkItem> items, string owner, CancellationToken ct)
     {
+        if (items.Count == 0) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.Sql("""
             update work_items set status = 'pending', attempts = greatest(attempts - 1, 0), lease_owner = null, lease_until = null
-            where id = $1 and lease_owner = $2
-            """, item.Id, owner).ExecuteNonQueryAsync(ct);
+            where id = any($1) and lease_owner = $2 and status = 'running'
+            """, items.Select(i => i.Id).ToArray(), owner).ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>When the earliest pending item is due (null: none).</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct)
+    /// <summary>
+    /// When the earliest pending item not due yet becomes due (null: none). Items due already but not claimed wait
+    /// behind a running item of their key, whose completion wakes the worker (another instance's: the next poll);
+    /// counting them made an idle worker claim nothing in a loop as fast as PostgreSQL answered.
+    /// </summary>
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct, NpgsqlConnection? loop = null)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        return await connection.Sql("select min(due_at) from work_items where status = 'pending'").ExecuteScalarAsync(ct) is DateTime at
+        await using var pooled = loop is null ? await db.OpenConnectionAsync(ct) : null;
+        var connection = loop ?? pooled!;
+        return await connection.Sql("select min(due_at) from work_items where status = 'pending' and due_at > $1", clock.GetUtcNow())
+            .ExecuteScalarAsync(ct) is DateTime at
             ? new DateTimeOffset(at, TimeSpan.Zero)
             : null;
     }
 
-    /// <summary>No item running and none due: everything that was due is done, follow-ups included.</summary>
+    /// <summary>
+    /// No item running and none that could run now: everything that was due is done, follow-ups included. An item
+    /// due behind an earlier one of its key that waits for its retry cannot run before that one, so it does not count.
+    /// </summary>
     public async Task<bool> IsIdleAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.Sql("""
             select not exists (select 1 from work_items where status = 'running')
-               and not exists (select 1 from work_items where status = 'pending' and due_at <= $1)
+               and not exists (
+                   select 1 from work_items c where c.status = 'pending' and c.due_at <= $1
+                     and not exists (select 1 from work_items e where e.ordering_key = c.ordering_key and e.status = 'pending'
+                                       and (e.order_at, e.id) < (c.order_at, c.id)))
             """, clock.GetUtcNow()).ExecuteScalarAsync(ct) is true;
     }
 
@@ -186,6 +246,9 @@ public sealed class WorkStore(NpgsqlDataSource db, TimeProvider clock)
             update work_items set status = 'pending', attempts = 0, due_at = $2, last_error = null where id = $1 and status = 'parked'
             """, id, clock.GetUtcNow()).ExecuteNonQueryAsync(ct) == 1;
     }
+
+    private static string Prefixed(string alias, string columns) =>
+        string.Join(", ", columns.Split(',', StringSplitOptions.TrimEntries).Select(c => $"{alias}.{c}"));
 
     private static WorkItem Read(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.Nullable<Guid?>(4),

@@ -21,6 +21,8 @@ public sealed class ProbeWork(NpgsqlDataSource db) : IWorkHandler
     public const string Kind = "test.probe";
     public ConcurrentQueue<(string Key, int Seq, long Id)> Runs { get; } = new();
     public ConcurrentDictionary<string, bool> Failing { get; } = new();
+    /// <summary>Sequence numbers (payload <c>seq</c>) that fail, whatever their key.</summary>
+    public ConcurrentDictionary<int, bool> FailingSeq { get; } = new();
     public int Overlaps;
     public int MaxInFlight;
     private int _inFlight;
@@ -38,7 +40,8 @@ public sealed class ProbeWork(NpgsqlDataSource db) : IWorkHandler
             Runs.Enqueue((item.OrderingKey, item.Payload["seq"]?.GetValue<int>() ?? -1, item.Id));
             await using (var connection = await db.OpenConnectionAsync(ct))
                 await connection.Sql("select pg_sleep(0.02)").ExecuteNonQueryAsync(ct);
-            if (Failing.ContainsKey(item.OrderingKey)) throw new InvalidOperationException("simulated failure");
+            if (Failing.ContainsKey(item.OrderingKey) || FailingSeq.ContainsKey(item.Payload["seq"]?.GetValue<int>() ?? -1))
+                throw new InvalidOperationException("simulated failure");
             return item.Payload["followUp"]?.GetValue<bool>() == true
                 ? [new NewWork(Kind, item.OrderingKey, Payload: new JsonObject { ["seq"] = 1000 }, ConversationId: item.ConversationId)]
                 : [];
@@ -54,6 +57,7 @@ public sealed class ProbeWork(NpgsqlDataSource db) : IWorkHandler
     {
         Runs.Clear();
         Failing.Clear();
+        FailingSeq.Clear();
         Overlaps = 0;
         MaxInFlight = 0;
     }
@@ -124,6 +128,24 @@ public class WorkPipelineTests(WorkFixture fx) : IClassFixture<WorkFixture>, IAs
             Assert.Equal(Enumerable.Range(0, 10), key.Select(r => r.Seq));
         Assert.Equal(0, fx.Handler.Overlaps);
         Assert.True(fx.Handler.MaxInFlight > 1, $"different keys ran side by side (at most {fx.Handler.MaxInFlight} at once)");
+        Assert.Equal(0, await CountAsync());
+    }
+
+    [Fact]
+    public async Task AFailureInsideARunOfOneKeyHoldsBackTheItemsBehindItWithoutCountingTheirAttempts()
+    {
+        // Written together, so one claim takes all three of the key; the second fails once.
+        fx.Handler.FailingSeq[2] = true;
+        await fx.App.Service<WorkStore>().AddAsync([Probe("conv-r", 1), Probe("conv-r", 2), Probe("conv-r", 3)], CancellationToken.None);
+        await fx.Pipeline.WaitForIdleAsync();
+        Assert.Equal([1, 2], fx.Handler.Runs.Select(r => r.Seq)); // 3 waits behind 2's retry (fake time stands still)
+        Assert.Equal(1, await CountAsync("status = 'pending' and attempts = 1 and last_error like '%simulated failure%'")); // 2, to retry
+        Assert.Equal(1, await CountAsync("status = 'pending' and attempts = 0 and last_error is null")); // 3: back untouched, never tried
+
+        fx.Handler.FailingSeq.Clear();
+        await fx.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal([1, 2, 2, 3], fx.Handler.Runs.Select(r => r.Seq));
+        Assert.Equal(0, fx.Handler.Overlaps);
         Assert.Equal(0, await CountAsync());
     }
 
@@ -212,7 +234,7 @@ public class WorkPipelineTests(WorkFixture fx) : IClassFixture<WorkFixture>, IAs
         var store = fx.App.Service<WorkStore>();
         await store.AddAsync([Probe("conv-k", 2)], CancellationToken.None);
         // The dead owner's item still holds its key: nothing of it can be claimed, by anyone.
-        Assert.Empty(await store.ClaimAsync("test", 10, TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.Empty(await store.ClaimAsync("test", 10, 10, TimeSpan.FromSeconds(5), CancellationToken.None));
         Assert.Equal(0, await store.ReclaimExpiredAsync("test", CancellationToken.None));
 
         fx.Clock.Advance(TimeSpan.FromSeconds(6));
