@@ -116,43 +116,23 @@ internal sealed partial class VoiceCallFlow(
         return response;
     }
 
-    /// <summary>
-    /// Into the routing queue, then the wait loop. The call is marked queued first: routing may assign it at once,
-    /// and the assignment reaction looks for a queued live call to redirect.
-    /// </summary>
+    /// <summary>Into the routing queue (one transaction, see <see cref="CallQueue.JoinAsync"/>), then the wait loop.</summary>
     private async Task<VoiceResponse> EnqueueAsync(
         VoiceCall call, VoiceResponse response, string queue, int? priority, string reason, string language, int version, CancellationToken ct)
     {
-        await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
-        // Before routing sees it: the agent it goes to may open it at once.
-        await context.AttachAsync(call.ConversationId, queue, reason, ct);
-        var outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, reason, ct);
-        if (outcome is RoutingOutcome.NotFound)
+        if (!RoutingValidation.IsName(queue))
         {
             // A flow variable that is no queue name (e.g. a lookup result): the default queue rather than dead air.
             LogBadQueue(queue);
             queue = routingOptions.Value.DefaultQueue;
-            await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
-            outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, reason, ct);
         }
 
+        var joined = await queues.JoinAsync(call, queue, priority, reason, language, version, ct);
         var phrases = VoicePhrases.For(language);
-        switch (outcome)
+        switch (joined.Refusal)
         {
-            case RoutingOutcome.Done done:
-                if (done.Conversation.Queue is { } placed && placed != queue)
-                {
-                    queue = placed;
-                    await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
-                }
-
-                await ledger.AppendAsync(call.ConversationId,
-                [
-                    new CallEvent(TimelineEventTypes.CallQueued, $"twilio:{call.CallSid}:call.queued:{version}", Direction.Internal,
-                        new JsonObject { ["callSid"] = call.CallSid, ["queue"] = queue, ["priority"] = done.Conversation.Priority, ["reason"] = reason },
-                        ProviderId: call.CallSid),
-                ], ct);
-                twiml.WaitLoop(response, await queues.WaitAsync(call.ConversationId, ct), phrases, OffersCallback(call));
+            case null:
+                twiml.WaitLoop(response, joined.Wait, phrases, OffersCallback(call));
                 return response;
             case RoutingOutcome.Refused { Code: "already-assigned" }:
                 // The caller's voice conversation is already with an agent (a call back on the same conversation).
@@ -161,7 +141,7 @@ internal sealed partial class VoiceCallFlow(
                 else twiml.WaitLoop(response, null, phrases, false);
                 return response;
             default:
-                LogNotQueued(call.ConversationId, outcome.ToString());
+                LogNotQueued(call.ConversationId, joined.Refusal.ToString());
                 return Sorry(language);
         }
     }

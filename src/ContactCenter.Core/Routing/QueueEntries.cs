@@ -54,23 +54,28 @@ internal static class QueueEntries
     {
         var steps = queue.Definition.Steps;
         DateTimeOffset? nextStep = steps.Count > 0 ? now + steps[0].After : null;
-        await connection.SqlNamed("""
-            insert into queue_entries (conversation_id, queue, channel, bucket, priority, rank, waiting_since, entered_at, steps_done, next_step_at, reason)
-            values (@conversation, @queue, @channel, @bucket, @priority, @rank, @waitingSince, @now, 0, @nextStep, @reason)
-            on conflict (conversation_id) do update set
-                queue = excluded.queue, priority = excluded.priority, rank = excluded.rank,
-                waiting_since = case when @sinceGiven then excluded.waiting_since else queue_entries.waiting_since end,
-                entered_at = excluded.entered_at, skill_level_cap = null, steps_done = 0, next_step_at = excluded.next_step_at,
-                reason = excluded.reason
-            """,
-            ("conversation", conversation.Id), ("queue", queue.Name), ("channel", conversation.Channel.ToName()),
-            ("bucket", CapacityBuckets.For(conversation.Channel)), ("priority", priority), ("rank", priority + queue.Definition.Priority),
-            ("waitingSince", waitingSince ?? now), ("now", now), ("nextStep", Db.Timestamp(nextStep)), ("reason", reason),
-            ("sinceGiven", waitingSince is not null)).ExecuteNonQueryAsync(ct);
-        await connection.Sql("""
-            update conversations set status = $2, queue = $3, assignee = null, priority = $4 where id = $1
-            """, conversation.Id, ConversationStatus.Queued, queue.Name, priority).ExecuteNonQueryAsync(ct);
-        await RoutingSignals.WakeRoutingAsync(connection, ct);
+        // One round trip: the entry, the conversation's status, and the wake-up for assignment.
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Db.Batch("""
+                    insert into queue_entries (conversation_id, queue, channel, bucket, priority, rank, waiting_since, entered_at, steps_done, next_step_at, reason)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)
+                    on conflict (conversation_id) do update set
+                        queue = excluded.queue, priority = excluded.priority, rank = excluded.rank,
+                        waiting_since = case when $11 then excluded.waiting_since else queue_entries.waiting_since end,
+                        entered_at = excluded.entered_at, skill_level_cap = null, steps_done = 0, next_step_at = excluded.next_step_at,
+                        reason = excluded.reason
+                    """,
+                    conversation.Id, queue.Name, conversation.Channel.ToName(), CapacityBuckets.For(conversation.Channel), priority,
+                    priority + queue.Definition.Priority, waitingSince ?? now, now, Db.Timestamp(nextStep), reason, waitingSince is not null),
+                Db.Batch("update conversations set status = $2, queue = $3, assignee = null, priority = $4 where id = $1",
+                    conversation.Id, ConversationStatus.Queued, queue.Name, priority),
+                Db.Batch("select pg_notify($1, '')", RoutingSignals.RoutingChannel),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     public static async Task<bool> RemoveAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct) =>
