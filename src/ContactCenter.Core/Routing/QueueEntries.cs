@@ -24,11 +24,32 @@ internal static class QueueEntries
     /// </summary>
     public static async Task<LockedConversation?> LockConversationAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
     {
+        // The common case in one round trip: neither the conversation nor its customer merged. The customer's share
+        // lock (the filter's subquery) comes before the conversation's row lock; a merge that commits while this
+        // waits fails the re-checked conditions, and the path below follows it.
+        await using (var fast = connection.Sql("""
+            with cust as (
+                select id from customers
+                where id = (select customer_id from conversations where id = $1 and merged_into is null) and merged_into is null
+                for share)
+            select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
+            from conversations where id = $1 and merged_into is null and customer_id = (select id from cust)
+            for update
+            """, conversationId))
+        {
+            if (await ReadLockedAsync(fast, ct) is { } locked) return locked;
+        }
+
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } endpoint) return null;
         await using var command = connection.Sql("""
             select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
             from conversations where id = $1 for update
             """, endpoint.ConversationId);
+        return await ReadLockedAsync(command, ct);
+    }
+
+    private static async Task<LockedConversation?> ReadLockedAsync(NpgsqlCommand command, CancellationToken ct)
+    {
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new LockedConversation(reader.GetGuid(0), reader.GetGuid(1), ChannelNames.Parse(reader.GetString(2)), reader.GetString(3),
