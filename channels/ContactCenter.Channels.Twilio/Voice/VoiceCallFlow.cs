@@ -79,15 +79,25 @@ internal sealed partial class VoiceCallFlow(
         var step = session.LastStep;
         var version = session.Version;
         var language = step.State.Language;
-        await ledger.AppendAsync(call.ConversationId, IvrEvents(call, step, version, input), ct);
+        var ivr = IvrEvents(call, step, version, input);
+        var callbackAction = step.Actions.OfType<CallbackAction>().FirstOrDefault();
+        // A turn that goes straight into a queue writes its events in the queueing transaction.
+        var queuesNow = callbackAction is null
+                        && step.Actions.FirstOrDefault(a => a is EnqueueAction or HandoffAction or VoicemailAction or TransferAction or HangupAction or EndAction)
+                            is EnqueueAction or HandoffAction;
+        if (!queuesNow)
+        {
+            await ledger.AppendAsync(call.ConversationId, ivr, ct);
+            ivr = [];
+        }
 
         var response = new VoiceResponse();
         // A callback to a withheld number cannot be kept: the flow's "we'll call you back" is not said; the caller holds.
-        if (step.Actions.OfType<CallbackAction>().FirstOrDefault() is { } callback && !await CallbackAsync(call, callback.Queue, callback.Number, callback.Priority, ct))
+        if (callbackAction is { } callback && !await CallbackAsync(call, callback.Queue, callback.Number, callback.Priority, ct))
         {
             var phrases = VoicePhrases.For(language);
             response.Append(twiml.Say(phrases.CallbackNeedsNumber, phrases.Locale));
-            return await EnqueueAsync(call, response, callback.Queue, callback.Priority, "ivr: callback refused", language, version, ct);
+            return await EnqueueAsync(call, ivr, response, callback.Queue, callback.Priority, "ivr: callback refused", language, version, ct);
         }
 
         twiml.Prompts(response, step.Prompts);
@@ -96,9 +106,9 @@ internal sealed partial class VoiceCallFlow(
             switch (action)
             {
                 case EnqueueAction enqueue:
-                    return await EnqueueAsync(call, response, enqueue.Queue, enqueue.Priority, enqueue.Reason ?? $"ivr: {enqueue.Node}", language, version, ct);
+                    return await EnqueueAsync(call, ivr, response, enqueue.Queue, enqueue.Priority, enqueue.Reason ?? $"ivr: {enqueue.Node}", language, version, ct);
                 case HandoffAction handoff:
-                    return await EnqueueAsync(call, response, handoff.Queue, handoff.Priority, handoff.Reason ?? $"ivr: {handoff.Node}", language, version, ct);
+                    return await EnqueueAsync(call, ivr, response, handoff.Queue, handoff.Priority, handoff.Reason ?? $"ivr: {handoff.Node}", language, version, ct);
                 case VoicemailAction voicemail:
                     await ledger.MarkVoicemailOfferedAsync(call.CallSid, voicemail.Queue ?? routingOptions.Value.DefaultQueue, language, ct);
                     twiml.Record(response, voicemail, version);
@@ -118,7 +128,8 @@ internal sealed partial class VoiceCallFlow(
 
     /// <summary>Into the routing queue (one transaction, see <see cref="CallQueue.JoinAsync"/>), then the wait loop.</summary>
     private async Task<VoiceResponse> EnqueueAsync(
-        VoiceCall call, VoiceResponse response, string queue, int? priority, string reason, string language, int version, CancellationToken ct)
+        VoiceCall call, List<CallEvent> ivr, VoiceResponse response, string queue, int? priority, string reason, string language, int version,
+        CancellationToken ct)
     {
         if (!RoutingValidation.IsName(queue))
         {
@@ -127,7 +138,7 @@ internal sealed partial class VoiceCallFlow(
             queue = routingOptions.Value.DefaultQueue;
         }
 
-        var joined = await queues.JoinAsync(call, queue, priority, reason, language, version, ct);
+        var joined = await queues.JoinAsync(call, ivr, queue, priority, reason, language, version, ct);
         var phrases = VoicePhrases.For(language);
         switch (joined.Refusal)
         {

@@ -18,14 +18,15 @@ public sealed record CallQueueJoin(RoutingOutcome? Refusal, string Queue, int Pr
 public sealed class CallQueue(NpgsqlDataSource db, CallLedger ledger, CallContext context, RoutingEngine routing, TimeProvider clock)
 {
     /// <summary>
-    /// The call joins <paramref name="queue"/>, all in one transaction: the call marked queued, the conversation
-    /// placed in the routing queue, the handoff context attached, <c>call.queued</c> (keyed by the flow session
-    /// version), and the caller's place in line. Routing sees the conversation only once it commits, so whoever
+    /// The call joins <paramref name="queue"/>, all in one transaction: the call marked queued, the turn's
+    /// <paramref name="ivrEvents"/>, the conversation placed in the routing queue, the handoff context attached,
+    /// <c>call.queued</c> (keyed by the flow session version), and the caller's place in line. Routing sees the conversation only once it commits, so whoever
     /// assigns it finds a queued live call to redirect and the context for the agent. A refusal (already with an
     /// agent, closed) still marks the call queued and attaches the context, as the turn then connects or holds it.
     /// </summary>
     public async Task<CallQueueJoin> JoinAsync(
-        VoiceCall call, string queue, int? priority, string reason, string? language, int version, CancellationToken ct)
+        VoiceCall call, IReadOnlyList<CallEvent> ivrEvents, string queue, int? priority, string reason, string? language, int version,
+        CancellationToken ct)
     {
         var after = new RoutingEngine.AfterCommit();
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -33,8 +34,11 @@ public sealed class CallQueue(NpgsqlDataSource db, CallLedger ledger, CallContex
         // The call's row first, then routing's locks (customer, conversation): status callbacks take the customer
         // lock before the call's row, and a share lock does not wait for another.
         await ledger.MarkQueuedAsync(connection, call.CallSid, queue, language, ct);
+        var locked = await QueueEntries.LockConversationAsync(connection, call.ConversationId, ct);
+        // Under the conversation's lock, so they come before conversation.queued on the timeline (and the context reads them).
+        await ledger.AppendInTxAsync(connection, call.ConversationId, ivrEvents, ct);
         var placement = await routing.EnqueueInTxAsync(
-            connection, call.ConversationId, queue, priority, reason, clock.GetUtcNow().ToMicroseconds(), after, ct);
+            connection, locked, call.ConversationId, queue, priority, reason, clock.GetUtcNow().ToMicroseconds(), after, ct);
         await context.AttachAsync(connection, call.ConversationId, queue, reason, ct);
         if (placement.Refusal is { } refusal)
         {
