@@ -79,15 +79,25 @@ internal sealed partial class VoiceCallFlow(
         var step = session.LastStep;
         var version = session.Version;
         var language = step.State.Language;
-        await ledger.AppendAsync(call.ConversationId, IvrEvents(call, step, version, input), ct);
+        var ivr = IvrEvents(call, step, version, input);
+        var callbackAction = step.Actions.OfType<CallbackAction>().FirstOrDefault();
+        // A turn that goes straight into a queue writes its events in the queueing transaction.
+        var queuesNow = callbackAction is null
+                        && step.Actions.FirstOrDefault(a => a is EnqueueAction or HandoffAction or VoicemailAction or TransferAction or HangupAction or EndAction)
+                            is EnqueueAction or HandoffAction;
+        if (!queuesNow)
+        {
+            await ledger.AppendAsync(call.ConversationId, ivr, ct);
+            ivr = [];
+        }
 
         var response = new VoiceResponse();
         // A callback to a withheld number cannot be kept: the flow's "we'll call you back" is not said; the caller holds.
-        if (step.Actions.OfType<CallbackAction>().FirstOrDefault() is { } callback && !await CallbackAsync(call, callback.Queue, callback.Number, callback.Priority, ct))
+        if (callbackAction is { } callback && !await CallbackAsync(call, callback.Queue, callback.Number, callback.Priority, ct))
         {
             var phrases = VoicePhrases.For(language);
             response.Append(twiml.Say(phrases.CallbackNeedsNumber, phrases.Locale));
-            return await EnqueueAsync(call, response, callback.Queue, callback.Priority, "ivr: callback refused", language, version, ct);
+            return await EnqueueAsync(call, ivr, response, callback.Queue, callback.Priority, "ivr: callback refused", language, version, ct);
         }
 
         twiml.Prompts(response, step.Prompts);
@@ -96,9 +106,9 @@ internal sealed partial class VoiceCallFlow(
             switch (action)
             {
                 case EnqueueAction enqueue:
-                    return await EnqueueAsync(call, response, enqueue.Queue, enqueue.Priority, enqueue.Reason ?? $"ivr: {enqueue.Node}", language, version, ct);
+                    return await EnqueueAsync(call, ivr, response, enqueue.Queue, enqueue.Priority, enqueue.Reason ?? $"ivr: {enqueue.Node}", language, version, ct);
                 case HandoffAction handoff:
-                    return await EnqueueAsync(call, response, handoff.Queue, handoff.Priority, handoff.Reason ?? $"ivr: {handoff.Node}", language, version, ct);
+                    return await EnqueueAsync(call, ivr, response, handoff.Queue, handoff.Priority, handoff.Reason ?? $"ivr: {handoff.Node}", language, version, ct);
                 case VoicemailAction voicemail:
                     await ledger.MarkVoicemailOfferedAsync(call.CallSid, voicemail.Queue ?? routingOptions.Value.DefaultQueue, language, ct);
                     twiml.Record(response, voicemail, version);
@@ -116,43 +126,24 @@ internal sealed partial class VoiceCallFlow(
         return response;
     }
 
-    /// <summary>
-    /// Into the routing queue, then the wait loop. The call is marked queued first: routing may assign it at once,
-    /// and the assignment reaction looks for a queued live call to redirect.
-    /// </summary>
+    /// <summary>Into the routing queue (one transaction, see <see cref="CallQueue.JoinAsync"/>), then the wait loop.</summary>
     private async Task<VoiceResponse> EnqueueAsync(
-        VoiceCall call, VoiceResponse response, string queue, int? priority, string reason, string language, int version, CancellationToken ct)
+        VoiceCall call, List<CallEvent> ivr, VoiceResponse response, string queue, int? priority, string reason, string language, int version,
+        CancellationToken ct)
     {
-        await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
-        // Before routing sees it: the agent it goes to may open it at once.
-        await context.AttachAsync(call.ConversationId, queue, reason, ct);
-        var outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, reason, ct);
-        if (outcome is RoutingOutcome.NotFound)
+        if (!RoutingValidation.IsName(queue))
         {
             // A flow variable that is no queue name (e.g. a lookup result): the default queue rather than dead air.
             LogBadQueue(queue);
             queue = routingOptions.Value.DefaultQueue;
-            await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
-            outcome = await routing.EnqueueAsync(call.ConversationId, queue, priority, reason, ct);
         }
 
+        var joined = await queues.JoinAsync(call, ivr, queue, priority, reason, language, version, ct);
         var phrases = VoicePhrases.For(language);
-        switch (outcome)
+        switch (joined.Refusal)
         {
-            case RoutingOutcome.Done done:
-                if (done.Conversation.Queue is { } placed && placed != queue)
-                {
-                    queue = placed;
-                    await ledger.MarkQueuedAsync(call.CallSid, queue, language, ct);
-                }
-
-                await ledger.AppendAsync(call.ConversationId,
-                [
-                    new CallEvent(TimelineEventTypes.CallQueued, $"twilio:{call.CallSid}:call.queued:{version}", Direction.Internal,
-                        new JsonObject { ["callSid"] = call.CallSid, ["queue"] = queue, ["priority"] = done.Conversation.Priority, ["reason"] = reason },
-                        ProviderId: call.CallSid),
-                ], ct);
-                twiml.WaitLoop(response, await queues.WaitAsync(call.ConversationId, ct), phrases, OffersCallback(call));
+            case null:
+                twiml.WaitLoop(response, joined.Wait, phrases, OffersCallback(call));
                 return response;
             case RoutingOutcome.Refused { Code: "already-assigned" }:
                 // The caller's voice conversation is already with an agent (a call back on the same conversation).
@@ -161,7 +152,7 @@ internal sealed partial class VoiceCallFlow(
                 else twiml.WaitLoop(response, null, phrases, false);
                 return response;
             default:
-                LogNotQueued(call.ConversationId, outcome.ToString());
+                LogNotQueued(call.ConversationId, joined.Refusal.ToString());
                 return Sorry(language);
         }
     }

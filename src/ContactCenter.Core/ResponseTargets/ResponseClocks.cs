@@ -80,8 +80,7 @@ public sealed class ResponseClocks(NpgsqlDataSource db, IOptions<SlaOptions> opt
             return started;
         }
 
-        var events = await WaitEventsAsync(connection, conversation.Id, ct);
-        var running = await RunningResponseAsync(connection, conversation.Id, ct);
+        var (events, running, first) = await ReadForReconcileAsync(connection, conversation.Id, ct);
         if (running is { } clockRow && events.FirstOrDefault(e => e.Id > clockRow.StartedBy && IsAnswer(e.Type, e.AuthorKind)) is { } answer)
         {
             await StopAsync(connection, conversation.Id, response: true, answer.OccurredAt, answer.Id, StopReasons.Answered, ct);
@@ -103,8 +102,8 @@ public sealed class ResponseClocks(NpgsqlDataSource db, IOptions<SlaOptions> opt
         }
 
         // The resolution clock runs from the conversation's start, once.
-        if (enqueuedBy is not null && await FirstEventAsync(connection, conversation.Id, ct) is { } first)
-            Add(started, await StartAsync(connection, conversation, ClockKinds.Resolution, first, conversation.OpenedAt, queue, ct));
+        if (enqueuedBy is not null && first is { } firstEvent)
+            Add(started, await StartAsync(connection, conversation, ClockKinds.Resolution, firstEvent, conversation.OpenedAt, queue, ct));
         return started;
     }
 
@@ -174,32 +173,36 @@ public sealed class ResponseClocks(NpgsqlDataSource db, IOptions<SlaOptions> opt
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
-    private static async Task<ResponseClock?> RunningResponseAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
+    /// <summary>
+    /// In one round trip: the events that start and stop response clocks, the running response clock, and the
+    /// conversation's first event (the resolution clock's start). Clock writes that follow change none of them.
+    /// </summary>
+    private static async Task<(List<WaitEvent> Events, ResponseClock? Running, long? First)> ReadForReconcileAsync(
+        NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
     {
-        await using var command = connection.Sql(
-            $"select {Columns} from response_clocks where conversation_id = $1 and stopped_at is null and kind <> 'resolution'", conversationId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : null;
-    }
-
-    private static async Task<List<WaitEvent>> WaitEventsAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
-    {
-        await using var command = connection.Sql("""
-            select id, type, recorded_at, occurred_at, data->>'authorKind' from timeline_events
-            where conversation_id = $1 and type in ('message.received', 'message.sent', 'bot.reply', 'call.queued', 'call.connected')
-            order by id
-            """, conversationId);
-        var list = new List<WaitEvent>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Db.Batch("""
+                    select id, type, recorded_at, occurred_at, data->>'authorKind' from timeline_events
+                    where conversation_id = $1 and type in ('message.received', 'message.sent', 'bot.reply', 'call.queued', 'call.connected')
+                    order by id
+                    """, conversationId),
+                Db.Batch($"select {Columns} from response_clocks where conversation_id = $1 and stopped_at is null and kind <> 'resolution'",
+                    conversationId),
+                Db.Batch("select min(id) from timeline_events where conversation_id = $1", conversationId),
+            },
+        };
+        var events = new List<WaitEvent>();
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            list.Add(new WaitEvent(reader.GetInt64(0), reader.GetString(1), reader.Instant(2), reader.Instant(3), reader.Nullable<string>(4)));
-        return list;
-    }
-
-    private static async Task<long?> FirstEventAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
-    {
-        await using var command = connection.Sql("select min(id) from timeline_events where conversation_id = $1", conversationId);
-        return await command.ExecuteScalarAsync(ct) is long id ? id : null;
+            events.Add(new WaitEvent(reader.GetInt64(0), reader.GetString(1), reader.Instant(2), reader.Instant(3), reader.Nullable<string>(4)));
+        await reader.NextResultAsync(ct);
+        var running = await reader.ReadAsync(ct) ? Read(reader) : null;
+        await reader.NextResultAsync(ct);
+        long? first = await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? reader.GetInt64(0) : null;
+        return (events, running, first);
     }
 
     internal static ResponseClock Read(NpgsqlDataReader reader) => new(

@@ -26,11 +26,32 @@ internal static class QueueEntries
     /// </summary>
     public static async Task<LockedConversation?> LockConversationAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
     {
+        // The common case in one round trip: neither the conversation nor its customer merged. The customer's share
+        // lock (the filter's subquery) comes before the conversation's row lock; a merge that commits while this
+        // waits fails the re-checked conditions, and the path below follows it.
+        await using (var fast = connection.Sql("""
+            with cust as (
+                select id from customers
+                where id = (select customer_id from conversations where id = $1 and merged_into is null) and merged_into is null
+                for share)
+            select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
+            from conversations where id = $1 and merged_into is null and customer_id = (select id from cust)
+            for update
+            """, conversationId))
+        {
+            if (await ReadLockedAsync(fast, ct) is { } locked) return locked;
+        }
+
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } endpoint) return null;
         await using var command = connection.Sql("""
             select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
             from conversations where id = $1 for no key update
             """, endpoint.ConversationId);
+        return await ReadLockedAsync(command, ct);
+    }
+
+    private static async Task<LockedConversation?> ReadLockedAsync(NpgsqlCommand command, CancellationToken ct)
+    {
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new LockedConversation(reader.GetGuid(0), reader.GetGuid(1), ChannelNames.Parse(reader.GetString(2)), reader.GetString(3),
@@ -56,23 +77,28 @@ internal static class QueueEntries
     {
         var steps = queue.Definition.Steps;
         DateTimeOffset? nextStep = steps.Count > 0 ? now + steps[0].After : null;
-        await connection.SqlNamed("""
-            insert into queue_entries (conversation_id, queue, channel, bucket, priority, rank, waiting_since, entered_at, steps_done, next_step_at, reason)
-            values (@conversation, @queue, @channel, @bucket, @priority, @rank, @waitingSince, @now, 0, @nextStep, @reason)
-            on conflict (conversation_id) do update set
-                queue = excluded.queue, priority = excluded.priority, rank = excluded.rank,
-                waiting_since = case when @sinceGiven then excluded.waiting_since else queue_entries.waiting_since end,
-                entered_at = excluded.entered_at, skill_level_cap = null, steps_done = 0, next_step_at = excluded.next_step_at,
-                reason = excluded.reason
-            """,
-            ("conversation", conversation.Id), ("queue", queue.Name), ("channel", conversation.Channel.ToName()),
-            ("bucket", CapacityBuckets.For(conversation.Channel)), ("priority", priority), ("rank", priority + queue.Definition.Priority),
-            ("waitingSince", waitingSince ?? now), ("now", now), ("nextStep", Db.Timestamp(nextStep)), ("reason", reason),
-            ("sinceGiven", waitingSince is not null)).ExecuteNonQueryAsync(ct);
-        await connection.Sql("""
-            update conversations set status = $2, queue = $3, assignee = null, priority = $4 where id = $1
-            """, conversation.Id, ConversationStatus.Queued, queue.Name, priority).ExecuteNonQueryAsync(ct);
-        await RoutingSignals.WakeRoutingAsync(connection, ct);
+        // One round trip: the entry, the conversation's status, and the wake-up for assignment.
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Db.Batch("""
+                    insert into queue_entries (conversation_id, queue, channel, bucket, priority, rank, waiting_since, entered_at, steps_done, next_step_at, reason)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)
+                    on conflict (conversation_id) do update set
+                        queue = excluded.queue, priority = excluded.priority, rank = excluded.rank,
+                        waiting_since = case when $11 then excluded.waiting_since else queue_entries.waiting_since end,
+                        entered_at = excluded.entered_at, skill_level_cap = null, steps_done = 0, next_step_at = excluded.next_step_at,
+                        reason = excluded.reason
+                    """,
+                    conversation.Id, queue.Name, conversation.Channel.ToName(), CapacityBuckets.For(conversation.Channel), priority,
+                    priority + queue.Definition.Priority, waitingSince ?? now, now, Db.Timestamp(nextStep), reason, waitingSince is not null),
+                Db.Batch("update conversations set status = $2, queue = $3, assignee = null, priority = $4 where id = $1",
+                    conversation.Id, ConversationStatus.Queued, queue.Name, priority),
+                Db.Batch("select pg_notify($1, '')", RoutingSignals.RoutingChannel),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     public static async Task<bool> RemoveAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct) =>

@@ -58,18 +58,40 @@ public sealed partial class RoutingEngine(
     public async Task<RoutingOutcome> EnqueueAsync(Guid conversationId, string queue, int? priority, string reason, CancellationToken ct)
     {
         if (!RoutingValidation.IsName(queue)) return new RoutingOutcome.NotFound($"'{queue}' is not a queue name.");
-        var now = Now();
         var after = new AfterCommit();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        if (await QueueEntries.LockConversationAsync(connection, conversationId, ct) is not { } conversation)
-            return new RoutingOutcome.NotFound($"No conversation {conversationId}.");
-        if (Unroutable(conversation) is { } refused) return refused;
-        var target = await QueueStore.EnsureAsync(connection, queue, now, ct);
-        var changed = await EnqueueInTxAsync(connection, conversation, target, priority, reason, waitingSince: now, now, after, ct);
+        var locked = await QueueEntries.LockConversationAsync(connection, conversationId, ct);
+        var placed = await EnqueueInTxAsync(connection, locked, conversationId, queue, priority, reason, Now(), after, ct);
+        if (placed.Refusal is { } refusal) return refusal;
         await tx.CommitAsync(ct);
         Schedule(after);
-        return new RoutingOutcome.Done((await conversations.GetAsync(conversation.Id, ct))!, changed);
+        return new RoutingOutcome.Done((await conversations.GetAsync(placed.ConversationId, ct))!, placed.Changed);
+    }
+
+    /// <summary>
+    /// <see cref="EnqueueAsync"/> in the caller's transaction, with the caller's other writes (a call joining a
+    /// queue): <paramref name="locked"/> is the conversation as <see cref="QueueEntries.LockConversationAsync"/>
+    /// locked it (null: none). The caller commits, then <see cref="Schedule"/>s <paramref name="after"/>.
+    /// </summary>
+    internal async Task<Placement> EnqueueInTxAsync(
+        NpgsqlConnection connection, LockedConversation? locked, Guid conversationId, string queue, int? priority, string reason,
+        DateTimeOffset now, AfterCommit after, CancellationToken ct)
+    {
+        if (!RoutingValidation.IsName(queue)) return Placement.Refused(new RoutingOutcome.NotFound($"'{queue}' is not a queue name."));
+        if (locked is not { } conversation) return Placement.Refused(new RoutingOutcome.NotFound($"No conversation {conversationId}."));
+        if (Unroutable(conversation) is { } refused) return Placement.Refused(refused);
+        var target = await QueueStore.EnsureAsync(connection, queue, now, ct);
+        var changed = await EnqueueInTxAsync(connection, conversation, target, priority, reason, waitingSince: now, now, after, ct);
+        // Unchanged means it already waited there with this priority, which is the conversation's own.
+        return new Placement(null, conversation.Id, target.Name, priority ?? conversation.Priority, changed);
+    }
+
+    /// <summary>Where <see cref="EnqueueInTxAsync(NpgsqlConnection, LockedConversation?, Guid, string, int?, string, DateTimeOffset, AfterCommit, CancellationToken)"/>
+    /// put the conversation, or why it did not.</summary>
+    internal sealed record Placement(RoutingOutcome? Refusal, Guid ConversationId, string Queue, int Priority, bool Changed)
+    {
+        public static Placement Refused(RoutingOutcome refusal) => new(refusal, Guid.Empty, "", 0, false);
     }
 
     private static RoutingOutcome.Refused? Unroutable(LockedConversation conversation)

@@ -18,11 +18,32 @@ public sealed class CallContext(NpgsqlDataSource db, TimeProvider clock)
     public async Task AttachAsync(Guid conversationId, string queue, string reason, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        await AttachAsync(connection, conversationId, queue, reason, ct);
+    }
+
+    /// <summary>In the caller's transaction, which holds the conversation's routing lock (it writes the conversation row).</summary>
+    internal async Task AttachAsync(NpgsqlConnection connection, Guid conversationId, string queue, string reason, CancellationToken ct)
+    {
         var choices = new JsonArray();
-        await using (var command = connection.Sql("""
-            select text, data from timeline_events where conversation_id = $1 and type = $2 order by id desc limit $3
-            """, conversationId, TimelineEventTypes.CallIvr, MaxChoices))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        var related = new JsonArray();
+        // Both reads in one round trip.
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Db.Batch("select text, data from timeline_events where conversation_id = $1 and type = $2 order by id desc limit $3",
+                    conversationId, TimelineEventTypes.CallIvr, MaxChoices),
+                Db.Batch("""
+                    select c.id, c.channel, c.status, c.queue, c.assignee, c.opened_at, c.handoff
+                    from conversations me
+                    join conversations c on c.customer_id = me.customer_id and c.id <> me.id
+                    where me.id = $1 and c.closed_at is null and c.merged_into is null
+                    order by (c.queue is not distinct from $2) desc, c.opened_at desc
+                    limit 5
+                    """, conversationId, queue),
+            },
+        })
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
@@ -33,19 +54,8 @@ public sealed class CallContext(NpgsqlDataSource db, TimeProvider clock)
                     ["input"] = data["input"]?.DeepClone(),
                 });
             }
-        }
 
-        var related = new JsonArray();
-        await using (var command = connection.Sql("""
-            select c.id, c.channel, c.status, c.queue, c.assignee, c.opened_at, c.handoff
-            from conversations me
-            join conversations c on c.customer_id = me.customer_id and c.id <> me.id
-            where me.id = $1 and c.closed_at is null and c.merged_into is null
-            order by (c.queue is not distinct from $2) desc, c.opened_at desc
-            limit 5
-            """, conversationId, queue))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
+            await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 related.Add(new JsonObject

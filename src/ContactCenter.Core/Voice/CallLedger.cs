@@ -225,10 +225,26 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
     private static NpgsqlParameter Texts(IEnumerable<string?> values) =>
         new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Value = values.ToArray() };
 
+    /// <summary><see cref="AppendAsync(Guid, IReadOnlyList{CallEvent}, CancellationToken)"/> in the caller's transaction.</summary>
+    internal async Task<int> AppendInTxAsync(NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0) return 0;
+        var now = clock.GetUtcNow();
+        return await TryAppendDirectAsync(connection, conversationId, events, now, ct) ?? await AppendFollowingMergesAsync(connection, conversationId, events, now, ct);
+    }
+
     private async Task<int> AppendLockedAsync(
         NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var added = await AppendFollowingMergesAsync(connection, conversationId, events, now, ct);
+        await tx.CommitAsync(ct);
+        return added;
+    }
+
+    private async Task<int> AppendFollowingMergesAsync(
+        NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
+    {
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } target) return 0;
         var added = 0;
         foreach (var e in events)
@@ -241,17 +257,19 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
             if (id is not null) added++;
         }
 
-        await tx.CommitAsync(ct);
         return added;
     }
 
     public async Task MarkQueuedAsync(string callSid, string queue, string? language, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        await MarkQueuedAsync(connection, callSid, queue, language, ct);
+    }
+
+    internal async Task MarkQueuedAsync(NpgsqlConnection connection, string callSid, string queue, string? language, CancellationToken ct) =>
         await connection.Sql("""
             update voice_calls set queue = $2, queued_at = coalesce(queued_at, $3), language = coalesce($4, language) where call_sid = $1
             """, callSid, queue, clock.GetUtcNow(), Db.Text(language)).ExecuteNonQueryAsync(ct);
-    }
 
     /// <summary>The caller stops waiting on the line (they chose a callback): no redirect is tried for this call.</summary>
     public async Task LeftQueueAsync(string callSid, CancellationToken ct)

@@ -104,39 +104,6 @@ public sealed class CallbackRequests(NpgsqlDataSource db, TimeProvider clock)
         reader.Nullable<string>(6), reader.Nullable<long?>(7), reader.GetInt32(8), reader.Nullable<string>(9), reader.Nullable<string>(10));
 }
 
-/// <summary>Where a waiting caller stands: place in line and an expected wait, from the routing queue itself.</summary>
-public sealed record QueueWait(string Queue, int Position, TimeSpan? ExpectedWait);
-
-public sealed class CallQueue(NpgsqlDataSource db, TimeProvider clock)
-{
-    /// <summary>
-    /// Position: conversations served before this one (higher rank, or equal rank and waiting longer), plus one.
-    /// Expected wait: the queue's average time to answer over the last day (answered response clocks) times the
-    /// position, spread over the agents available now; null when the queue answered nothing yet.
-    /// </summary>
-    public async Task<QueueWait?> WaitAsync(Guid conversationId, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = connection.Sql("""
-            with me as (select queue, rank, waiting_since from queue_entries where conversation_id = $1)
-            select me.queue,
-                   (select count(*) from queue_entries e
-                    where e.queue = me.queue and (e.rank > me.rank or (e.rank = me.rank and e.waiting_since < me.waiting_since)))::int + 1,
-                   (select extract(epoch from avg(r.stopped_at - r.started_at))::float8 from response_clocks r
-                    where r.queue = me.queue and r.stop_reason = 'answered' and r.kind <> 'resolution' and r.stopped_at > $2),
-                   (select count(*) from agents where status = 'available')::int
-            from me
-            """, conversationId, clock.GetUtcNow() - TimeSpan.FromDays(1));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        var position = reader.GetInt32(1);
-        TimeSpan? expected = reader.IsDBNull(2)
-            ? null
-            : TimeSpan.FromSeconds(reader.GetDouble(2) * position / Math.Max(1, reader.GetInt32(3)));
-        return new QueueWait(reader.GetString(0), position, expected);
-    }
-}
-
 /// <summary>Call events beyond the contract's list (dotted, like the rest).</summary>
 public static class CallEventTypes
 {
