@@ -36,7 +36,7 @@ internal static class QueueEntries
                 for share)
             select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
             from conversations where id = $1 and merged_into is null and customer_id = (select id from cust)
-            for update
+            for no key update
             """, conversationId))
         {
             if (await ReadLockedAsync(fast, ct) is { } locked) return locked;
