@@ -46,7 +46,7 @@ internal static class TelegramUpdateReader
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(ProviderText.StripNulEscapes(buffer.ToArray()), documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            node = JsonNode.Parse(ProviderText.StripNulEscapes(buffer.ToArray()), documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
