@@ -48,7 +48,8 @@ internal static class TelegramUpdateReader
         {
             node = JsonNode.Parse(ProviderText.StripNulEscapes(buffer.ToArray()), documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
-        catch (JsonException e)
+        // InvalidOperationException: the duplicate-key check meets a property name escaping half a surrogate pair.
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return new TelegramBody.NotAnUpdate(400, $"The body is not a Telegram update: {e.Message}");
         }

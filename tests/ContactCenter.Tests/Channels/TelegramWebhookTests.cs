@@ -80,6 +80,8 @@ public class TelegramWebhookTests(TelegramFixture fx) : IClassFixture<TelegramFi
     // A key twice (the hardening property test found it answering 500 on the date repair's first look at the object).
     [InlineData("""{"update_id": 5, "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": "a", "text": "b"}}""")]
     [InlineData("""{"update_id": 5, "update_id": 6}""")]
+    [InlineData("""{"update_id": 5, "\ud800": 1, "\ud800": 2}""")]
+    [InlineData("""{"update_id": 5, "a\udc00b": 1}""")]
     public async Task MalformedBodiesAre400(string body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/telegram") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
