@@ -96,8 +96,7 @@ public static class ConversationsApi
             case AcceptOutcome.ConversationNotFound:
                 return Problems.NotFound($"No conversation {id}.");
             case AcceptOutcome.Refused refused:
-                return TypedResults.Problem(refused.Refusal.Detail, statusCode: 409, title: refused.Refusal.Title,
-                    extensions: new Dictionary<string, object?> { ["code"] = refused.Refusal.Code });
+                return Problems.Refused(refused.Refusal);
             case AcceptOutcome.NotYours notYours:
                 return Problems.NotOwner(notYours.Owner);
             case AcceptOutcome.KeyReused reused:
@@ -115,8 +114,7 @@ public static class ConversationsApi
             null => Problems.NotFound($"No failed message {messageId} in conversation {id}."),
             AcceptOutcome.Accepted accepted => TypedResults.Accepted(
                 $"/api/conversations/{accepted.Message.ConversationId}/messages/{accepted.Message.Id}", accepted.Message),
-            AcceptOutcome.Refused refused => TypedResults.Problem(refused.Refusal.Detail, statusCode: 409, title: refused.Refusal.Title,
-                extensions: new Dictionary<string, object?> { ["code"] = refused.Refusal.Code }),
+            AcceptOutcome.Refused refused => Problems.Refused(refused.Refusal),
             AcceptOutcome.NotYours notYours => Problems.NotOwner(notYours.Owner),
             AcceptOutcome.ConversationNotFound => Problems.NotFound($"No conversation {id}."),
             var other => throw new InvalidOperationException($"Unexpected outcome {other}."),

@@ -138,8 +138,7 @@ public static class EmailApi
                         $"/api/conversations/{opened.ConversationId}/messages/{accepted.Message.Id}",
                         new StartedEmail(opened.ConversationId, opened.Opened, accepted.Message)),
                     AcceptOutcome.NotYours notYours => Problems.NotOwner(notYours.Owner),
-                    AcceptOutcome.Refused refused => TypedResults.Problem(refused.Refusal.Detail, statusCode: 409, title: refused.Refusal.Title,
-                        extensions: new Dictionary<string, object?> { ["code"] = refused.Refusal.Code }),
+                    AcceptOutcome.Refused refused => Problems.Refused(refused.Refusal),
                     AcceptOutcome.KeyReused => Problems.Unprocessable("Idempotency key reused", "The idempotency key was already used for another message."),
                     _ => Problems.NotFound($"No conversation {opened.ConversationId}."),
                 };

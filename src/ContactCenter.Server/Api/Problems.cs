@@ -1,4 +1,5 @@
 using ContactCenter.Core.Conversations;
+using ContactCenter.Core.Outbound;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -34,6 +35,10 @@ public static class Problems
             ["code"] = Core.Conversations.NotOwner.Code,
             ["owner"] = new Dictionary<string, object?> { ["agentId"] = owner.OwnerId, ["name"] = owner.OwnerName },
         });
+
+    /// <summary>409 for a message the channel's rules refuse (opted out, window closed…), with the refusal's code.</summary>
+    public static ProblemHttpResult Refused(OutboundRefusal refusal) =>
+        TypedResults.Problem(refusal.Detail, statusCode: 409, title: refusal.Title, extensions: new Dictionary<string, object?> { ["code"] = refusal.Code });
 
     public static ProblemHttpResult Unprocessable(string title, string detail) =>
         TypedResults.Problem(detail, statusCode: 422, title: title);
