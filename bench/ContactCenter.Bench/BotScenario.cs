@@ -110,27 +110,28 @@ public static class BotScenario
     }
 
     /// <summary>
-    /// Waits until every one of these first messages has the bot's reply in the outbox. One indexed look-up per
-    /// poll: the poller shares the cores and the database with what it measures.
+    /// Waits until every one of these first messages has the bot's reply in the outbox. Each poll asks only about the
+    /// messages still unanswered (one indexed look-up each): the poller shares the cores and the database with what it
+    /// measures, and asking about all of them every time cost 7 ms of the database's time per poll at 3,000.
     /// </summary>
     private static async Task AnsweredAsync(NpgsqlDataSource db, IReadOnlyList<InboundResult> stored)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
-        var conversations = stored.Select(s => s.ConversationId!.Value).ToArray();
-        var keys = stored.Select(s => $"bot:{s.EventId}").ToArray();
-        while (true)
+        var waiting = stored.ToDictionary(s => $"bot:{s.EventId}", s => s.ConversationId!.Value);
+        while (waiting.Count > 0)
         {
             await using (var connection = await db.OpenConnectionAsync())
             await using (var command = connection.Sql("""
-                select count(*) from outbound_messages o
-                join unnest($1::uuid[], $2::text[]) k(conversation_id, idempotency_key)
-                  on o.conversation_id = k.conversation_id and o.idempotency_key = k.idempotency_key
-                """, conversations, keys))
+                select k.idempotency_key from unnest($1::uuid[], $2::text[]) k(conversation_id, idempotency_key)
+                where exists (select 1 from outbound_messages o where o.conversation_id = k.conversation_id and o.idempotency_key = k.idempotency_key)
+                """, waiting.Values.ToArray(), waiting.Keys.ToArray()))
+            await using (var reader = await command.ExecuteReaderAsync())
             {
-                if ((long)(await command.ExecuteScalarAsync())! >= stored.Count) return;
+                while (await reader.ReadAsync()) waiting.Remove(reader.GetString(0));
             }
 
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The bot did not answer every message within 5 minutes.");
+            if (waiting.Count == 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The bot did not answer {waiting.Count} messages within 5 minutes.");
             await Task.Delay(20);
         }
     }

@@ -30,6 +30,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Outbox>();
         services.AddSingleton<ReplyRules>();
         services.AddSingleton<OutboxDispatcher>();
+        services.AddSingleton<OutboundDispatchQueue>();
+        services.AddHostedService<OutboundDispatchWorker>();
         services.AddContactCenterWork(configuration);
         return services;
     }

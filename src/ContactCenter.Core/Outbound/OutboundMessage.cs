@@ -49,4 +49,13 @@ public sealed class OutboxOptions
     /// <summary>How long an attempt may stay in flight before the sweep assumes its worker died.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan DispatchLease { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// First attempts one instance makes at once, in process, right after the commit (<see cref="OutboundDispatchQueue"/>);
+    /// 0 sends every first attempt through a Hangfire job, as retries always are.
+    /// </summary>
+    [Range(0, 1000)]
+    public int DispatchParallelism { get; set; } = 16;
+    /// <summary>First attempts waiting in process; beyond it they go to Hangfire.</summary>
+    [Range(1, 1_000_000)]
+    public int DispatchQueueCapacity { get; set; } = 10_000;
 }

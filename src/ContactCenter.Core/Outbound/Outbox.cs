@@ -13,15 +13,15 @@ namespace ContactCenter.Core.Outbound;
 
 /// <summary>
 /// Accepts outbound messages: the row (and its <c>message.sent</c> event) is stored before anything is
-/// sent, channel rules are checked at once, and a Hangfire job delivers it (<see cref="OutboxDispatcher"/>).
+/// sent, channel rules are checked at once, and the first attempt is made right after the commit
+/// (<see cref="OutboundDispatchQueue"/>; retries are Hangfire jobs, <see cref="OutboxDispatcher"/>).
 /// </summary>
-public sealed partial class Outbox(
+public sealed class Outbox(
     NpgsqlDataSource db,
     IEnumerable<IChannelSender> senders,
     TimelineStore timeline,
-    IBackgroundJobClient jobs,
-    TimeProvider clock,
-    ILogger<Outbox> log)
+    OutboundDispatchQueue dispatch,
+    TimeProvider clock)
 {
     internal const string Columns = """
         id, conversation_id, channel, status, text, content, author, author_kind, attempts, provider_message_id,
@@ -106,17 +106,10 @@ public sealed partial class Outbox(
         }, now, ct);
         await tx.CommitAsync(ct);
 
-        // After the commit: if this enqueue is lost (a crash, or the job storage failing), the outbox sweep finds the
+        // After the commit: if this hand-off is lost (a crash, or the job storage failing), the outbox sweep finds the
         // pending row. The message is stored, so the answer is still 202: a 500 would make a caller without an
         // idempotency key send it again.
-        try
-        {
-            jobs.Enqueue<OutboxDispatcher>(d => d.DispatchAsync(id, CancellationToken.None));
-        }
-        catch (BackgroundJobClientException e)
-        {
-            LogEnqueueFailed(e, id);
-        }
+        dispatch.Dispatch(id);
 
         return new AcceptOutcome.Accepted((await GetAsync(connection, id, ct))!, Created: true);
     }
@@ -213,7 +206,4 @@ public sealed partial class Outbox(
         reader.Nullable<string>(11),
         reader.Instant(12),
         reader.Instant(13));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbound {MessageId} is stored but its send job could not be enqueued; the outbox sweep will send it")]
-    private partial void LogEnqueueFailed(Exception e, Guid messageId);
 }

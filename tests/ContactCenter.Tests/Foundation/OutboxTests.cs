@@ -263,32 +263,25 @@ public class OutboxTests(OutboxFixture fx) : IClassFixture<OutboxFixture>, IAsyn
     }
 
     [Fact]
-    public async Task A_message_whose_send_job_cannot_be_enqueued_is_still_accepted_and_the_sweep_sends_it_once()
+    public async Task The_first_attempt_is_made_in_process_and_only_a_retry_becomes_a_Hangfire_job()
     {
         var conversation = await ConversationAsync();
-        await using (var connection = await fx.Db.OpenConnectionAsync())
-            await connection.Sql("alter table hangfire.job rename to job_unavailable").ExecuteNonQueryAsync();
-        JsonNode accepted;
-        try
-        {
-            // Stored, so 202, not a 500 that would make a caller without an idempotency key send it twice.
-            accepted = await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversation}/messages", new { text = "no job store" }, HttpStatusCode.Accepted);
-        }
-        finally
-        {
-            await using var connection = await fx.Db.OpenConnectionAsync();
-            await connection.Sql("alter table hangfire.job_unavailable rename to job").ExecuteNonQueryAsync();
-        }
+        var first = await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversation}/messages", new { text = "straight out" }, HttpStatusCode.Accepted);
+        await WaitForStatusAsync(conversation, first["id"]!.GetValue<string>(), "sent");
+        Assert.Equal(0, await DispatchJobsAsync(first["id"]!.GetValue<string>()));
 
-        var id = Guid.Parse(accepted["id"]!.GetValue<string>());
-        Assert.Equal("pending", accepted["status"]!.GetValue<string>());
-        Assert.Empty(fx.Sender.Deliveries);
-        await using (var connection = await fx.Db.OpenConnectionAsync())
-            // The sweep takes messages pending for over 30 s; as if that long had passed.
-            await connection.Sql("update outbound_messages set next_attempt_at = now() - interval '1 minute' where id = $1", id).ExecuteNonQueryAsync();
+        fx.Sender.Script.Enqueue(new SendOutcome.Transient("20429", "Too many requests"));
+        var retried = await fx.App.Agent().PostJsonAsync($"/api/conversations/{conversation}/messages", new { text = "once more" }, HttpStatusCode.Accepted);
+        await WaitForStatusAsync(conversation, retried["id"]!.GetValue<string>(), "sent");
+        Assert.Equal(1, await DispatchJobsAsync(retried["id"]!.GetValue<string>()));
+        Assert.Equal(3, fx.Sender.Deliveries.Count);
+    }
 
-        Assert.Equal(1, await fx.App.Service<OutboxDispatcher>().SweepAsync(CancellationToken.None));
-        await WaitForStatusAsync(conversation, id.ToString(), "sent");
-        Assert.Equal("no job store", Assert.Single(fx.Sender.Deliveries).Content.Text);
+    private async Task<long> DispatchJobsAsync(string messageId)
+    {
+        await using var connection = await fx.Db.OpenConnectionAsync();
+        return (long)(await connection.Sql(
+            "select count(*) from hangfire.job where invocationdata::text like '%DispatchAsync%' and arguments::text like '%' || $1 || '%'",
+            messageId).ExecuteScalarAsync())!;
     }
 }
