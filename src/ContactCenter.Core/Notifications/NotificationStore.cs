@@ -331,12 +331,12 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimelineStore timelin
     /// calling it is built before this store (the timeline store needs the reactions).</summary>
     internal static async Task WakeForMessageAsync(NpgsqlDataSource db, Guid messageId, DateTimeOffset now, CancellationToken ct)
     {
+        // One statement (no transaction round trips): every message's status change runs this, few are notifications'.
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (await connection.Sql("update notification_recipients set next_step_at = $2 where message_id = $1 and status = 'sending'", messageId, now)
-                .ExecuteNonQueryAsync(ct) > 0)
-            await connection.Sql("select pg_notify('cc_notifications', '')").ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
+        await connection.Sql("""
+            with woken as (update notification_recipients set next_step_at = $2 where message_id = $1 and status = 'sending' returning 1)
+            select pg_notify('cc_notifications', '') where exists (select 1 from woken)
+            """, messageId, now).ExecuteNonQueryAsync(ct);
     }
 
     private static List<NotificationAttempt> ReadAttempts(string json) =>

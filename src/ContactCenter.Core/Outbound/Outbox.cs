@@ -51,33 +51,41 @@ public sealed class Outbox(
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } target)
             return new AcceptOutcome.ConversationNotFound();
 
-        if (await FindByKeyAsync(connection, target.ConversationId, key, ct) is { } existing)
+        var (found, optedOut, lastInbound) = await ReadSendFactsAsync(connection, target, key, ct);
+        if (found is { } existing)
             return SameMessage(existing, request.Content) ? new AcceptOutcome.Accepted(existing, Created: false) : new AcceptOutcome.KeyReused(existing);
 
         if (request.Actor is { } actor && await ConversationAccess.CheckAsync(connection, target.ConversationId,
                 await ConversationAccess.AssigneeForShareAsync(connection, target.ConversationId, ct), actor, ct) is { } notOwner)
             return new AcceptOutcome.NotYours(notOwner);
-        if (await IsOptedOutAsync(connection, target, ct))
+        if (optedOut)
             return new AcceptOutcome.Refused(new OutboundRefusal("opted-out", "The customer opted out",
                 $"The customer opted out of {target.Channel.ToName()} messages (for example by texting STOP); nothing is sent until they opt in again."));
         if (!_senders.TryGetValue(target.Channel, out var sender))
             return new AcceptOutcome.Refused(new OutboundRefusal("channel-unavailable", "Channel not configured",
                 $"No sender is configured for the {target.Channel.ToName()} channel."));
 
-        var lastInbound = await LastInboundAtAsync(connection, target.CustomerId, target.Channel, ct);
         if (sender.Check(new OutboundCheck(target.Channel, request.AuthorKind, request.Content, lastInbound, now)) is { } refusal)
             return new AcceptOutcome.Refused(refusal);
 
         var id = Guid.CreateVersion7(now);
-        await using var insert = connection.Sql("""
+        OutboundMessage? accepted = null;
+        await using (var insert = connection.SqlNamed($"""
             insert into outbound_messages (id, conversation_id, customer_id, channel, to_address, from_address, idempotency_key,
                                            author, author_kind, text, content, status, next_attempt_at, created_at, updated_at, trace_parent)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, $14)
+            values (@id, @conversation, @customer, @channel, @to, @from, @key, @author, @authorKind, @text, @content, @status, @now, @now, @now, @trace)
             on conflict (conversation_id, idempotency_key) do nothing
-            """, id, target.ConversationId, target.CustomerId, target.Channel.ToName(), target.CustomerAddress,
-            Db.Text(target.CompanyAddress), key, request.Author, request.AuthorKind, Db.Text(request.Content.Text),
-            Db.Jsonb(contentJson), DeliveryStatus.Pending, now, Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
-        if (await insert.ExecuteNonQueryAsync(ct) == 0)
+            returning {Columns}
+            """, ("id", id), ("conversation", target.ConversationId), ("customer", target.CustomerId), ("channel", target.Channel.ToName()),
+            ("to", target.CustomerAddress), ("from", Db.Text(target.CompanyAddress)), ("key", key), ("author", request.Author),
+            ("authorKind", request.AuthorKind), ("text", Db.Text(request.Content.Text)), ("content", Db.Jsonb(contentJson)),
+            ("status", DeliveryStatus.Pending), ("now", now), ("trace", Db.Text(ContactCenterTelemetry.CurrentTraceParent()))))
+        await using (var reader = await insert.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct)) accepted = Read(reader);
+        }
+
+        if (accepted is null)
         {
             // The same key raced us and won: answer with its message.
             await tx.RollbackAsync(ct);
@@ -110,8 +118,7 @@ public sealed class Outbox(
         // pending row. The message is stored, so the answer is still 202: a 500 would make a caller without an
         // idempotency key send it again.
         dispatch.Dispatch(id);
-
-        return new AcceptOutcome.Accepted((await GetAsync(connection, id, ct))!, Created: true);
+        return new AcceptOutcome.Accepted(accepted, Created: true);
     }
 
     /// <summary>
@@ -152,22 +159,42 @@ public sealed class Outbox(
         return list;
     }
 
+    private const string LastInboundSql = """
+        select occurred_at from timeline_events
+        where customer_id = $1 and channel = $2 and direction = 'inbound' and type = 'message.received'
+        order by occurred_at desc limit 1
+        """;
+
     /// <summary>When the customer last wrote on the channel: messaging windows (WhatsApp, Meta) count from it.</summary>
     public static async Task<DateTimeOffset?> LastInboundAtAsync(NpgsqlConnection connection, Guid customerId, Channel channel, CancellationToken ct)
     {
-        await using var command = connection.Sql("""
-            select occurred_at from timeline_events
-            where customer_id = $1 and channel = $2 and direction = 'inbound' and type = 'message.received'
-            order by occurred_at desc limit 1
-            """, customerId, channel.ToName());
+        await using var command = connection.Sql(LastInboundSql, customerId, channel.ToName());
         return await command.ExecuteScalarAsync(ct) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
     }
 
-    internal static async Task<bool> IsOptedOutAsync(NpgsqlConnection connection, ConversationEndpoint target, CancellationToken ct)
+    /// <summary>
+    /// What accepting a message needs to know, in one round trip: the message already stored under this key, whether
+    /// the customer opted out of the channel, and when they last wrote on it (messaging windows count from it).
+    /// </summary>
+    private static async Task<(OutboundMessage? Existing, bool OptedOut, DateTimeOffset? LastInbound)> ReadSendFactsAsync(
+        NpgsqlConnection connection, ConversationEndpoint target, string key, CancellationToken ct)
     {
-        await using var command = connection.Sql(
-            "select opted_out from customer_identities where channel = $1 and address = $2", target.Channel.ToName(), target.CustomerAddress);
-        return await command.ExecuteScalarAsync(ct) is true;
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Db.Batch($"select {Columns} from outbound_messages where conversation_id = $1 and idempotency_key = $2", target.ConversationId, key),
+                Db.Batch("select opted_out from customer_identities where channel = $1 and address = $2", target.Channel.ToName(), target.CustomerAddress),
+                Db.Batch(LastInboundSql, target.CustomerId, target.Channel.ToName()),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var existing = await reader.ReadAsync(ct) ? Read(reader) : null;
+        await reader.NextResultAsync(ct);
+        var optedOut = await reader.ReadAsync(ct) && reader.GetBoolean(0);
+        await reader.NextResultAsync(ct);
+        DateTimeOffset? lastInbound = await reader.ReadAsync(ct) ? reader.Instant(0) : null;
+        return (existing, optedOut, lastInbound);
     }
 
     private static bool SameMessage(OutboundMessage existing, OutboundContent content) =>

@@ -41,31 +41,36 @@ public sealed partial class OutboxDispatcher(
         OutboundDelivery delivery;
         ConversationEndpoint endpoint;
         string? traceParent;
+        bool optedOut;
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
-            // Scheduled retries may fire a moment early by another instance's clock: allow a second.
+            // Scheduled retries may fire a moment early by another instance's clock: allow a second. The opt-out and
+            // the customer's last message (messaging windows) come back with the claim: one round trip.
             await using var claim = connection.Sql("""
-                update outbound_messages set status = 'dispatching', attempts = attempts + 1, lease_until = $2, updated_at = $3
+                update outbound_messages m set status = 'dispatching', attempts = attempts + 1, lease_until = $2, updated_at = $3
                 where id = $1 and ((status = 'pending' and next_attempt_at <= $4) or (status = 'dispatching' and lease_until < $3))
-                returning conversation_id, customer_id, channel, to_address, from_address, content, author_kind, attempts, text, created_at, trace_parent
+                returning conversation_id, customer_id, channel, to_address, from_address, content, author_kind, attempts, text, created_at, trace_parent,
+                    coalesce((select i.opted_out from customer_identities i where i.channel = m.channel and i.address = m.to_address), false),
+                    (select e.occurred_at from timeline_events e
+                     where e.customer_id = m.customer_id and e.channel = m.channel and e.direction = 'inbound' and e.type = 'message.received'
+                     order by e.occurred_at desc limit 1)
                 """, messageId, now + _options.DispatchLease, now, now + TimeSpan.FromSeconds(1));
             await using var reader = await claim.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return;
             var channel = ChannelNames.Parse(reader.GetString(2));
             endpoint = new ConversationEndpoint(reader.GetGuid(0), reader.GetGuid(1), channel, reader.GetString(3), reader.Nullable<string>(4), "");
             delivery = new OutboundDelivery(messageId, endpoint.ConversationId, channel, endpoint.CustomerAddress, endpoint.CompanyAddress,
-                Outbox.ReadContent(reader.GetString(5), reader.Nullable<string>(8)), reader.GetString(6), reader.GetInt32(7), null, now,
-                reader.Instant(9));
+                Outbox.ReadContent(reader.GetString(5), reader.Nullable<string>(8)), reader.GetString(6), reader.GetInt32(7),
+                reader.NullableInstant(12), now, reader.Instant(9));
             traceParent = reader.Nullable<string>(10);
-            await reader.DisposeAsync();
-            if (await Outbox.IsOptedOutAsync(connection, endpoint, ct))
-            {
-                await RecordStatusAsync(messageId, DeliveryStatus.Failed, "opted-out", "The customer opted out before the message was sent.", ct);
-                CountFailure(endpoint.Channel, "opted-out");
-                return;
-            }
+            optedOut = reader.GetBoolean(11);
+        }
 
-            delivery = delivery with { LastInboundAt = await Outbox.LastInboundAtAsync(connection, endpoint.CustomerId, channel, ct) };
+        if (optedOut)
+        {
+            await RecordStatusAsync(messageId, DeliveryStatus.Failed, "opted-out", "The customer opted out before the message was sent.", ct);
+            CountFailure(endpoint.Channel, "opted-out");
+            return;
         }
 
         // Every attempt (a retry too) is a child of the request or after-commit work that stored the message.
@@ -105,14 +110,8 @@ public sealed partial class OutboxDispatcher(
         switch (outcome)
         {
             case SendOutcome.Accepted accepted:
-                await using (var connection = await db.OpenConnectionAsync(ct))
-                {
-                    await connection.Sql("""
-                        update outbound_messages set provider_message_id = $2, lease_until = null, error_code = null, error_message = null
-                        where id = $1
-                        """, id, accepted.ProviderMessageId).ExecuteNonQueryAsync(ct);
-                }
-                await RecordStatusAsync(id, accepted.Status, null, null, ct);
+                // The provider's id with the status, in one transaction: a callback that names the id finds the message.
+                await ChangeStatusAsync(id, accepted.Status, null, null, onlyFrom: null, ct, accepted.ProviderMessageId);
                 LogSent(id, delivery.Channel.ToName(), delivery.Attempt);
                 ContactCenterTelemetry.OutboundSends.Add(1, ContactCenterTelemetry.Tag("channel", delivery.Channel.ToName()));
                 break;
@@ -177,8 +176,10 @@ public sealed partial class OutboxDispatcher(
     public async Task<bool> RecallAsync(Guid messageId, string reason, CancellationToken ct) =>
         await ChangeStatusAsync(messageId, DeliveryStatus.Canceled, "recalled", reason, onlyFrom: DeliveryStatus.Pending, ct) == StatusUpdate.Advanced;
 
+    /// <param name="providerMessageId">The provider's id of a send it just accepted: stored whatever the status does, and
+    /// the errors of earlier attempts are cleared.</param>
     private async Task<StatusUpdate> ChangeStatusAsync(Guid messageId, string status, string? errorCode, string? errorMessage, string? onlyFrom,
-        CancellationToken ct)
+        CancellationToken ct, string? providerMessageId = null)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -205,13 +206,24 @@ public sealed partial class OutboxDispatcher(
         }
 
         var next = DeliveryStatus.Advance(current, status);
-        if (next == current || (onlyFrom is not null && current != onlyFrom)) return StatusUpdate.Unchanged;
+        var advances = next != current && (onlyFrom is null || current == onlyFrom);
+        if (!advances && providerMessageId is null) return StatusUpdate.Unchanged;
 
-        await connection.Sql("""
-            update outbound_messages set status = $2, error_code = coalesce($3, error_code), error_message = coalesce($4, error_message),
-                   lease_until = null, updated_at = $5
-            where id = $1
-            """, messageId, next, Db.Text(errorCode), Truncate(errorMessage), now).ExecuteNonQueryAsync(ct);
+        await connection.SqlNamed("""
+            update outbound_messages
+            set status = @status, lease_until = null, updated_at = @now,
+                provider_message_id = coalesce(@provider, provider_message_id),
+                error_code = case when @provider is not null then null else coalesce(@code, error_code) end,
+                error_message = case when @provider is not null then null else coalesce(@error, error_message) end
+            where id = @id
+            """, ("id", messageId), ("status", advances ? next : current), ("code", Db.Text(errorCode)), ("error", Db.Text(Truncate(errorMessage))),
+            ("provider", Db.Text(providerMessageId)), ("now", now)).ExecuteNonQueryAsync(ct);
+        if (!advances)
+        {
+            await tx.CommitAsync(ct);
+            return StatusUpdate.Unchanged;
+        }
+
         if (DeliveryStatus.IsReported(next))
         {
             var data = new JsonObject { ["messageId"] = messageId.ToString(), ["status"] = next };
