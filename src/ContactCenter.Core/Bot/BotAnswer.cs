@@ -71,20 +71,18 @@ public sealed partial class BotAnswer(
             // A channel may know where a handoff goes before the bot asks (web chat's pre-chat topic): the flows' route.queue.
             if (message.Data["routeQueue"] is JsonValue routeQueue && routeQueue.TryGetValue<string>(out var queue) && queue.Length > 0)
                 start = start with { Variables = start.Variables.ToImmutableDictionary().SetItem("route.queue", FlowValues.Of(queue)) };
-            result = await sessions.StartAsync(key, flow.Name, start, ct);
-            if (result is not FlowTurnResult.Advanced { Session: var started }) return await RefusedAsync(row, conversation, result, messageKey, ct);
-            // The first message usually says what the customer wants: it answers the greeting's question at once.
-            if (trigger is null && !BotIntents.IsGreeting(text) && started.LastStep.Expect is not null)
+            // The first message usually says what the customer wants: it answers the greeting's question at once
+            // (started and stepped in one write).
+            (result, var startedStep) = await sessions.StartThenStepAsync(key, flow.Name, start,
+                first => trigger is null && !BotIntents.IsGreeting(text) && first.Expect is { } expect ? BotIntents.InputOf(text, choice, expect) : null, ct);
+            if (startedStep is not null)
             {
-                before = started.LastStep.Prompts;
-                result = await sessions.StepAsync(key, BotIntents.InputOf(text, choice, started.LastStep.Expect), started.Version, ct);
-            }
-            else if (trigger is null)
-            {
-                return await step.ApplyAsync(row, conversation, started, started.LastStep, [], messageKey, null, ct);
+                before = startedStep.Prompts;
             }
             else
             {
+                if (result is not FlowTurnResult.Advanced { Session: var started }) return await RefusedAsync(row, conversation, result, messageKey, ct);
+                if (trigger is null) return await step.ApplyAsync(row, conversation, started, started.LastStep, [], messageKey, null, ct);
                 result = await sessions.ResumeAtAsync(key, Settings.PersonNode, started.Version, ct);
             }
         }

@@ -83,6 +83,54 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
         return await GetAsync(connection, key, ct) is { } current ? new FlowTurnResult.Existing(current) : new FlowTurnResult.NotFound(key);
     }
 
+    /// <summary>
+    /// Starts a session and feeds the first step the input <paramref name="then"/> gives for it (the bot: a first message
+    /// that already says what the customer wants answers the greeting's question), written once. Null from
+    /// <paramref name="then"/>: only started. A session that exists, or an input the step refuses, goes the long way:
+    /// <see cref="StartAsync"/>, then <see cref="StepAsync"/>. Returns the started step too (its prompts come first).
+    /// </summary>
+    public async Task<(FlowTurnResult Result, FlowStep? Started)> StartThenStepAsync(
+        string key, string flowName, FlowStart start, Func<FlowStep, FlowInput?> then, CancellationToken ct)
+    {
+        var flow = catalog.Get(flowName);
+        var started = await driver.StartAsync(flow, start, ct);
+        if (then(started) is not { } input) return (await StartAsync(key, flowName, start, ct), null);
+        FlowStep stepped;
+        try
+        {
+            stepped = await driver.StepAsync(flow, started.State, input, ct);
+        }
+        catch (FlowInputException)
+        {
+            return await LongWayAsync();
+        }
+
+        using (StartTurn("start", flowName))
+        {
+            var now = clock.GetUtcNow();
+            await using var connection = await db.OpenConnectionAsync(ct);
+            // Version 2: two turns, as if started and stepped one after the other.
+            await using var insert = connection.Sql($"""
+                insert into flow_sessions (session_key, flow, node, language, waiting, attempts, variables, last_step, version, started_at, updated_at, ended_at)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, 2, $9, $9, $10)
+                on conflict (session_key) do nothing
+                returning {Written}
+                """, Values(key, stepped, now));
+            if (await ReadWrittenAsync(insert, key, stepped, ct) is { } written) return (new FlowTurnResult.Advanced(written), started);
+        }
+
+        return await LongWayAsync();
+
+        async Task<(FlowTurnResult, FlowStep?)> LongWayAsync()
+        {
+            var result = await StartAsync(key, flowName, start, ct);
+            if (result is not FlowTurnResult.Advanced { Session: var session }) return (result, null);
+            return then(session.LastStep) is { } again
+                ? (await StepAsync(key, again, session.Version, ct), session.LastStep)
+                : (result, null);
+        }
+    }
+
     /// <summary>Feeds the caller's input (or an action's result) to the session.</summary>
     /// <param name="expectedVersion">The version the input answers (e.g. carried in the webhook's action URL);
     /// null: whatever version is read now.</param>
