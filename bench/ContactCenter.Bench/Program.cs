@@ -90,9 +90,10 @@ switch (scenario)
     case "reports":
         await ReportsScenario.RunAsync(database, Option("--conversations", 100000), Option("--events", 1000000), Option("--queues", 200), Option("--agents", 1000), Option("--runs", 10));
         break;
+    case "timeline": await TimelineScenario.RunAsync(database, Option("--events", 100000), Option("--requests", 1000)); break;
     case "webchat": await WebchatScenario.RunAsync(database, Option("--visitors", 1000), Option("--new-visitors", 400), Option("--rate", 100), Option("--seconds", 10)); break;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk, reports, webchat");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: inbound, twilio, channels, flows, clocks, assignment, voice, bot, pipeline, crash, integrations, email, desk, reports, timeline, webchat");
         return 2;
 }
 
