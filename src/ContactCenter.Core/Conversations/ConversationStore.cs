@@ -67,14 +67,20 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
         var id = conversationId;
         for (var hops = 0; hops < 32; hops++)
         {
+            // The conversation's customer, share-locked in the same statement (the first hop of LockSurvivorAsync).
             Guid customerId;
-            await using (var command = connection.Sql("select customer_id from conversations where id = $1", id))
+            Guid? mergedTo;
+            await using (var command = connection.Sql("""
+                select cu.id, cu.merged_into from conversations c join customers cu on cu.id = c.customer_id where c.id = $1 for share of cu
+                """, id))
+            await using (var found = await command.ExecuteReaderAsync(ct))
             {
-                if (await command.ExecuteScalarAsync(ct) is not Guid found) return null;
-                customerId = found;
+                if (!await found.ReadAsync(ct)) return null;
+                customerId = found.GetGuid(0);
+                mergedTo = found.Nullable<Guid?>(1);
             }
 
-            var survivor = await CustomerStore.LockSurvivorAsync(connection, customerId, ct);
+            var survivor = mergedTo is { } next ? await CustomerStore.LockSurvivorAsync(connection, next, ct) : customerId;
             // Re-read under the lock: a merge that finished while we waited may have moved or folded it.
             await using var reread = connection.Sql("""
                 select customer_id, merged_into, channel, customer_address, company_address, status from conversations where id = $1
