@@ -161,13 +161,13 @@ internal sealed partial class VoiceCallFlow(
     public async Task<VoiceResponse> WaitAsync(VoiceCall call, string? announcement, CancellationToken ct)
     {
         var phrases = VoicePhrases.For(call.Language);
-        var conversation = await conversations.GetAsync(call.ConversationId, ct);
+        var (status, wait) = await queues.StandingAsync(call.ConversationId, ct);
         var response = new VoiceResponse();
         if (announcement is not null) response.Append(twiml.Say(announcement, phrases.Locale));
-        switch (conversation?.Status)
+        switch (status)
         {
             case ConversationStatus.Queued:
-                twiml.WaitLoop(response, await queues.WaitAsync(call.ConversationId, ct), phrases, OffersCallback(call));
+                twiml.WaitLoop(response, wait, phrases, OffersCallback(call));
                 return response;
             case ConversationStatus.Assigned:
                 // The redirect to the agent is on its way: hold on.

@@ -161,15 +161,9 @@ public sealed class ConversationStore(NpgsqlDataSource db, TimelineStore timelin
         return list;
     }
 
-    internal async Task<IReadOnlyList<Conversation>> OpenForCustomerAsync(NpgsqlConnection connection, Guid customerId, CancellationToken ct)
-    {
-        await using var command = connection.Sql(
-            $"select {Columns} from conversations where customer_id = $1 and closed_at is null order by opened_at desc", customerId);
-        var list = new List<Conversation>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) list.Add(Read(reader));
-        return list;
-    }
+    /// <summary>The customer's open conversations, newest first, for a batch (rows read with <see cref="Read"/>).</summary>
+    internal static NpgsqlBatchCommand OpenForCustomerBatch(Guid customerId) =>
+        Db.Batch($"select {Columns} from conversations where customer_id = $1 and closed_at is null order by opened_at desc", customerId);
 
     /// <summary>
     /// An internal note: on the timeline, never sent to the customer. Agents it mentions (<c>@agent-id</c>, existing

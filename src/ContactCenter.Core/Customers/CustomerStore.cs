@@ -12,7 +12,6 @@ namespace ContactCenter.Core.Customers;
 public sealed partial class CustomerStore(
     NpgsqlDataSource db,
     TimelineStore timeline,
-    ConversationStore conversations,
     TimeProvider clock,
     ILogger<CustomerStore> log)
 {
@@ -169,33 +168,53 @@ public sealed partial class CustomerStore(
         return null;
     }
 
-    private async Task<Customer?> GetAsync(NpgsqlConnection connection, Guid requestedId, CancellationToken ct)
+    /// <summary>
+    /// The customer, their identities and open conversations in one round trip; an id that was merged away reads
+    /// again at its survivor (rare: the read of a merged row is thrown away).
+    /// </summary>
+    private static async Task<Customer?> GetAsync(NpgsqlConnection connection, Guid requestedId, CancellationToken ct)
     {
-        if (await SurvivorAsync(connection, requestedId, ct) is not { } id) return null;
-        var batch = new NpgsqlBatch(connection)
+        var id = requestedId;
+        for (var hops = 0; hops < 32; hops++)
         {
-            BatchCommands =
+            var batch = new NpgsqlBatch(connection)
             {
-                Db.Batch("select name, created_at, email from customers where id = $1", id),
-                Db.Batch("select channel, address, opted_out from customer_identities where customer_id = $1 order by created_at, channel", id),
-            },
-        };
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        var name = reader.Nullable<string>(0);
-        var createdAt = reader.Instant(1);
-        var email = reader.Nullable<string>(2);
-        await reader.NextResultAsync(ct);
-        var identities = new List<CustomerIdentity>();
-        while (await reader.ReadAsync(ct))
-        {
-            if (ChannelNames.TryParse(reader.GetString(0), out var channel))
-                identities.Add(new CustomerIdentity(channel, reader.GetString(1), reader.GetBoolean(2)));
+                BatchCommands =
+                {
+                    Db.Batch("select name, created_at, email, merged_into from customers where id = $1", id),
+                    Db.Batch("select channel, address, opted_out from customer_identities where customer_id = $1 order by created_at, channel", id),
+                    ConversationStore.OpenForCustomerBatch(id),
+                },
+            };
+            await using (batch)
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                if (!await reader.ReadAsync(ct)) return null;
+                if (reader.Nullable<Guid?>(3) is { } survivor)
+                {
+                    id = survivor;
+                    continue;
+                }
+
+                var name = reader.Nullable<string>(0);
+                var createdAt = reader.Instant(1);
+                var email = reader.Nullable<string>(2);
+                await reader.NextResultAsync(ct);
+                var identities = new List<CustomerIdentity>();
+                while (await reader.ReadAsync(ct))
+                {
+                    if (ChannelNames.TryParse(reader.GetString(0), out var channel))
+                        identities.Add(new CustomerIdentity(channel, reader.GetString(1), reader.GetBoolean(2)));
+                }
+
+                await reader.NextResultAsync(ct);
+                var open = new List<Conversation>();
+                while (await reader.ReadAsync(ct)) open.Add(ConversationStore.Read(reader));
+                return new Customer(id, name, createdAt, identities, open, email);
+            }
         }
 
-        await reader.DisposeAsync();
-        var open = await conversations.OpenForCustomerAsync(connection, id, ct);
-        return new Customer(id, name, createdAt, identities, open, email);
+        return null;
     }
 
     /// <summary>An agent sets the customer's name and e-mail (null leaves a field as it is, "" clears it). Null: no such customer.</summary>

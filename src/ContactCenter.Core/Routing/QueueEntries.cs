@@ -24,22 +24,30 @@ internal static class QueueEntries
     /// routing writers still take turns, but a webhook storing an event in the conversation (its foreign key check
     /// takes a key-share lock) no longer waits for a routing transaction to finish.
     /// </summary>
-    public static async Task<LockedConversation?> LockConversationAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
+    public static Task<LockedConversation?> LockConversationAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct) =>
+        LockConversationAsync(connection, conversationId, null, ct);
+
+    /// <param name="before">A write of the caller's that must take its lock first (a call's row), sent in the same round trip.</param>
+    public static async Task<LockedConversation?> LockConversationAsync(
+        NpgsqlConnection connection, Guid conversationId, NpgsqlBatchCommand? before, CancellationToken ct)
     {
         // The common case in one round trip: neither the conversation nor its customer merged. The customer's share
         // lock (the filter's subquery) comes before the conversation's row lock; a merge that commits while this
         // waits fails the re-checked conditions, and the path below follows it.
-        await using (var fast = connection.Sql("""
-            with cust as (
-                select id from customers
-                where id = (select customer_id from conversations where id = $1 and merged_into is null) and merged_into is null
-                for share)
-            select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
-            from conversations where id = $1 and merged_into is null and customer_id = (select id from cust)
-            for no key update
-            """, conversationId))
+        await using (var fast = new NpgsqlBatch(connection))
         {
-            if (await ReadLockedAsync(fast, ct) is { } locked) return locked;
+            if (before is not null) fast.BatchCommands.Add(before);
+            fast.BatchCommands.Add(Db.Batch("""
+                with cust as (
+                    select id from customers
+                    where id = (select customer_id from conversations where id = $1 and merged_into is null) and merged_into is null
+                    for share)
+                select id, customer_id, channel, status, queue, assignee, priority, opened_at, closed_at
+                from conversations where id = $1 and merged_into is null and customer_id = (select id from cust)
+                for no key update
+                """, conversationId));
+            await using var reader = await fast.ExecuteReaderAsync(ct);
+            if (await ReadLockedAsync(reader, ct) is { } locked) return locked;
         }
 
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } endpoint) return null;
@@ -53,6 +61,11 @@ internal static class QueueEntries
     private static async Task<LockedConversation?> ReadLockedAsync(NpgsqlCommand command, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadLockedAsync(reader, ct);
+    }
+
+    private static async Task<LockedConversation?> ReadLockedAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
         if (!await reader.ReadAsync(ct)) return null;
         return new LockedConversation(reader.GetGuid(0), reader.GetGuid(1), ChannelNames.Parse(reader.GetString(2)), reader.GetString(3),
             reader.Nullable<string>(4), reader.Nullable<string>(5), reader.GetInt32(6), reader.Instant(7), reader.NullableInstant(8));

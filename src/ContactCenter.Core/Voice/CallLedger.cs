@@ -194,8 +194,23 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
     private async Task<int?> TryAppendDirectAsync(
         NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
     {
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { AppendDirectCommand(conversationId, events, now) } };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await ReadAppendedAsync(reader, ct);
+    }
+
+    /// <summary>What <see cref="AppendDirectCommand"/> returned: null when the conversation or customer was merged away.</summary>
+    internal static async Task<int?> ReadAppendedAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        await reader.ReadAsync(ct);
+        return reader.GetInt32(0) == 0 ? null : reader.GetInt32(1);
+    }
+
+    /// <summary>The one statement of <see cref="TryAppendDirectAsync"/>, for a batch with the caller's other statements.</summary>
+    internal NpgsqlBatchCommand AppendDirectCommand(Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now)
+    {
         var wanted = events.Select(e => e.Type).Distinct().Where(timeline.WantsReaction).ToArray();
-        await using var command = connection.Sql($"""
+        return Db.Batch($"""
             with conv as (select id, customer_id from conversations where id = $1 and merged_into is null),
             cust as (select id, merged_into from customers where id = (select customer_id from conv) for share),
             ins as (
@@ -217,9 +232,6 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
             Texts(events.Select(e => e.ProviderId)), events.Select(e => e.DedupeKey).ToArray(),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb, Value = events.Select(e => e.Data.ToJsonString()).ToArray() },
             wanted, Db.Text(ContactCenterTelemetry.CurrentTraceParent()));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return reader.GetInt32(0) == 0 ? null : reader.GetInt32(1);
     }
 
     private static NpgsqlParameter Texts(IEnumerable<string?> values) =>
@@ -242,7 +254,8 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
         return added;
     }
 
-    private async Task<int> AppendFollowingMergesAsync(
+    /// <summary>The events on the conversation a merge folded this one into, under its lock (the caller's transaction).</summary>
+    internal async Task<int> AppendFollowingMergesAsync(
         NpgsqlConnection connection, Guid conversationId, IReadOnlyList<CallEvent> events, DateTimeOffset now, CancellationToken ct)
     {
         if (await ConversationStore.LockForAppendAsync(connection, conversationId, ct) is not { } target) return 0;
@@ -266,10 +279,17 @@ public sealed class CallLedger(NpgsqlDataSource db, Inbox inbox, TimelineStore t
         await MarkQueuedAsync(connection, callSid, queue, language, ct);
     }
 
-    internal async Task MarkQueuedAsync(NpgsqlConnection connection, string callSid, string queue, string? language, CancellationToken ct) =>
-        await connection.Sql("""
+    internal async Task MarkQueuedAsync(NpgsqlConnection connection, string callSid, string queue, string? language, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { MarkQueuedCommand(callSid, queue, language) } };
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The call marked as waiting in <paramref name="queue"/>, for a batch (it goes first in the queueing transaction).</summary>
+    internal NpgsqlBatchCommand MarkQueuedCommand(string callSid, string queue, string? language) =>
+        Db.Batch("""
             update voice_calls set queue = $2, queued_at = coalesce(queued_at, $3), language = coalesce($4, language) where call_sid = $1
-            """, callSid, queue, clock.GetUtcNow(), Db.Text(language)).ExecuteNonQueryAsync(ct);
+            """, callSid, queue, clock.GetUtcNow(), Db.Text(language));
 
     /// <summary>The caller stops waiting on the line (they chose a callback): no redirect is tried for this call.</summary>
     public async Task LeftQueueAsync(string callSid, CancellationToken ct)

@@ -33,8 +33,8 @@ public sealed class CallQueue(NpgsqlDataSource db, CallLedger ledger, CallContex
         await using var tx = await connection.BeginTransactionAsync(ct);
         // The call's row first, then routing's locks (customer, conversation): status callbacks take the customer
         // lock before the call's row, and a share lock does not wait for another.
-        await ledger.MarkQueuedAsync(connection, call.CallSid, queue, language, ct);
-        var locked = await QueueEntries.LockConversationAsync(connection, call.ConversationId, ct);
+        var locked = await QueueEntries.LockConversationAsync(
+            connection, call.ConversationId, ledger.MarkQueuedCommand(call.CallSid, queue, language), ct);
         // Under the conversation's lock, so they come before conversation.queued on the timeline (and the context reads them).
         await ledger.AppendInTxAsync(connection, call.ConversationId, ivrEvents, ct);
         var placement = await routing.EnqueueInTxAsync(
@@ -47,13 +47,28 @@ public sealed class CallQueue(NpgsqlDataSource db, CallLedger ledger, CallContex
         }
 
         if (placement.Queue != queue) await ledger.MarkQueuedAsync(connection, call.CallSid, placement.Queue, language, ct);
-        await ledger.AppendInTxAsync(connection, call.ConversationId,
+        List<CallEvent> queued =
         [
             new CallEvent(TimelineEventTypes.CallQueued, $"twilio:{call.CallSid}:call.queued:{version}", Direction.Internal,
                 new JsonObject { ["callSid"] = call.CallSid, ["queue"] = placement.Queue, ["priority"] = placement.Priority, ["reason"] = reason },
                 ProviderId: call.CallSid),
-        ], ct);
-        var wait = await WaitAsync(connection, call.ConversationId, ct);
+        ];
+        // call.queued and the caller's place in line do not depend on each other: one round trip.
+        QueueWait? wait;
+        int? appended;
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { ledger.AppendDirectCommand(call.ConversationId, queued, clock.GetUtcNow()), WaitCommand(call.ConversationId) },
+        })
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            appended = await CallLedger.ReadAppendedAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            wait = await ReadWaitAsync(reader, ct);
+        }
+
+        // The conversation was merged away under the call: the event goes where the merge put it.
+        if (appended is null) await ledger.AppendFollowingMergesAsync(connection, call.ConversationId, queued, clock.GetUtcNow(), ct);
         await tx.CommitAsync(ct);
         routing.Schedule(after);
         return new CallQueueJoin(null, placement.Queue, placement.Priority, wait);
@@ -67,12 +82,30 @@ public sealed class CallQueue(NpgsqlDataSource db, CallLedger ledger, CallContex
     public async Task<QueueWait?> WaitAsync(Guid conversationId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return await WaitAsync(connection, conversationId, ct);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { WaitCommand(conversationId) } };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await ReadWaitAsync(reader, ct);
     }
 
-    private async Task<QueueWait?> WaitAsync(NpgsqlConnection connection, Guid conversationId, CancellationToken ct)
+    /// <summary>
+    /// The wait loop's round: the conversation's status (null when there is none) and, while it waits, where it
+    /// stands, in one round trip.
+    /// </summary>
+    public async Task<(string? Status, QueueWait? Wait)> StandingAsync(Guid conversationId, CancellationToken ct)
     {
-        await using var command = connection.Sql("""
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { Db.Batch("select status from conversations where id = $1", conversationId), WaitCommand(conversationId) },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var status = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
+        await reader.NextResultAsync(ct);
+        return (status, await ReadWaitAsync(reader, ct));
+    }
+
+    private NpgsqlBatchCommand WaitCommand(Guid conversationId) =>
+        Db.Batch("""
             with me as (select queue, rank, waiting_since from queue_entries where conversation_id = $1)
             select me.queue,
                    (select count(*) from queue_entries e
@@ -82,7 +115,9 @@ public sealed class CallQueue(NpgsqlDataSource db, CallLedger ledger, CallContex
                    (select count(*) from agents where status = 'available')::int
             from me
             """, conversationId, clock.GetUtcNow() - TimeSpan.FromDays(1));
-        await using var reader = await command.ExecuteReaderAsync(ct);
+
+    private static async Task<QueueWait?> ReadWaitAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
         if (!await reader.ReadAsync(ct)) return null;
         var position = reader.GetInt32(1);
         TimeSpan? expected = reader.IsDBNull(2)
