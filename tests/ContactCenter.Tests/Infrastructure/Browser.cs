@@ -65,8 +65,20 @@ public static class Browser
         await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
         await page.GetByText("Use an API key instead").ClickAsync();
         await page.GetByLabel("API key").FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await SubmitAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Log in" }), returnUrl);
+    }
+
+    /// <summary>
+    /// Submits the sign-in form and waits for its answer, then for the page it leads to. Waiting for the URL alone
+    /// passed at once when the return page is /login itself (the form's own path), and then waited on the document
+    /// the submission was replacing.
+    /// </summary>
+    private static async Task SubmitAsync(IPage page, ILocator button, string returnUrl)
+    {
+        await page.RunAndWaitForResponseAsync(() => button.ClickAsync(),
+            r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/login");
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0]);
+        await page.WaitForLoadStateAsync(LoadState.Load);
     }
 
     /// <summary>Signs the page in at /login with an email and password and waits for the redirect.</summary>
@@ -75,8 +87,7 @@ public static class Browser
         await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == returnUrl.Split('?')[0]);
+        await SubmitAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }), returnUrl);
     }
 
     public static async Task ScreenshotAsync(IPage page, string name) =>
