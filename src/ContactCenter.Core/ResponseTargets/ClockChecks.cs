@@ -37,8 +37,10 @@ public sealed partial class ClockChecks(
     /// </summary>
     public async Task<string> CheckWhenDueAsync(long clockId, DateTimeOffset dueAt, CancellationToken ct)
     {
-        var early = dueAt - clock.GetUtcNow();
-        if (early > TimeSpan.Zero && early < TimeSpan.FromSeconds(5)) await Task.Delay(early, clock, ct);
+        // Hangfire's schedule has whole-second resolution, and a timer can fire a little before the wall clock reaches
+        // the due time (a breach check that ran 1 ms early found nothing to do, and the next look was the sweep's).
+        for (var early = dueAt - clock.GetUtcNow(); early > TimeSpan.Zero && early < TimeSpan.FromSeconds(5); early = dueAt - clock.GetUtcNow())
+            await Task.Delay(early + TimeSpan.FromMilliseconds(1), clock, ct);
         return await CheckAsync(clockId, ct);
     }
 
