@@ -49,6 +49,14 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
     /// <summary>What a write returns: only what the database decided; the rest is the step just written.</summary>
     private const string Written = "version, started_at, updated_at, ended_at";
 
+    /// <summary>A new session, left alone when one exists; <paramref name="version"/> counts the turns already taken.</summary>
+    private static string InsertSql(int version) => $"""
+        insert into flow_sessions (session_key, flow, node, language, waiting, attempts, variables, last_step, version, started_at, updated_at, ended_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, {version}, $9, $9, $10)
+        on conflict (session_key) do nothing
+        returning {Written}
+        """;
+
     private const string Columns = "session_key, flow, node, language, waiting, attempts, variables::text, last_step::text, version, started_at, updated_at, ended_at";
 
     /// <summary>Starts <paramref name="flowName"/> for a session key; a running session is left alone (Existing),
@@ -61,12 +69,7 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
         var step = await driver.StartAsync(catalog.Get(flowName), start, ct);
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using (var insert = connection.Sql($"""
-            insert into flow_sessions (session_key, flow, node, language, waiting, attempts, variables, last_step, version, started_at, updated_at, ended_at)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10)
-            on conflict (session_key) do nothing
-            returning {Written}
-            """, Values(key, step, now)))
+        await using (var insert = connection.Sql(InsertSql(version: 1), Values(key, step, now)))
         {
             if (await ReadWrittenAsync(insert, key, step, ct) is { } started) return new FlowTurnResult.Advanced(started);
         }
@@ -110,12 +113,7 @@ public sealed class FlowSessionStore(NpgsqlDataSource db, FlowCatalog catalog, F
             var now = clock.GetUtcNow();
             await using var connection = await db.OpenConnectionAsync(ct);
             // Version 2: two turns, as if started and stepped one after the other.
-            await using var insert = connection.Sql($"""
-                insert into flow_sessions (session_key, flow, node, language, waiting, attempts, variables, last_step, version, started_at, updated_at, ended_at)
-                values ($1, $2, $3, $4, $5, $6, $7, $8, 2, $9, $9, $10)
-                on conflict (session_key) do nothing
-                returning {Written}
-                """, Values(key, stepped, now));
+            await using var insert = connection.Sql(InsertSql(version: 2), Values(key, stepped, now));
             if (await ReadWrittenAsync(insert, key, stepped, ct) is { } written) return (new FlowTurnResult.Advanced(written), started);
         }
 

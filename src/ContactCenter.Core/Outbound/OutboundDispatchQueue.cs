@@ -18,17 +18,25 @@ public sealed partial class OutboundDispatchQueue(IOptions<OutboxOptions> option
     private readonly Channel<Guid> _waiting = Channel.CreateBounded<Guid>(
         new BoundedChannelOptions(options.Value.DispatchQueueCapacity) { SingleWriter = false, SingleReader = false });
     private readonly bool _inProcess = options.Value.DispatchParallelism > 0;
-    private int _inFlight;
 
     internal ChannelReader<Guid> Waiting => _waiting.Reader;
-
-    /// <summary>First attempts handed over and not finished yet (for tests and benchmarks that wait for sends).</summary>
-    public int Pending => _waiting.Reader.Count + Volatile.Read(ref _inFlight);
 
     /// <summary>Called after the message's transaction committed.</summary>
     public void Dispatch(Guid messageId)
     {
         if (_inProcess && _waiting.Writer.TryWrite(messageId)) return;
+        EnqueueJob(messageId);
+    }
+
+    /// <summary>An attempt that threw (its database, not its provider: senders' failures are outcomes) is Hangfire's to retry.</summary>
+    internal void Failed(Guid messageId, Exception e)
+    {
+        LogAttemptFailed(e, messageId);
+        EnqueueJob(messageId);
+    }
+
+    private void EnqueueJob(Guid messageId)
+    {
         try
         {
             jobs.Enqueue<OutboxDispatcher>(d => d.DispatchAsync(messageId, CancellationToken.None));
@@ -37,23 +45,6 @@ public sealed partial class OutboundDispatchQueue(IOptions<OutboxOptions> option
         {
             // Stored, so still accepted: the sweep sends it.
             LogEnqueueFailed(e, messageId);
-        }
-    }
-
-    internal void Started() => Interlocked.Increment(ref _inFlight);
-    internal void Finished() => Interlocked.Decrement(ref _inFlight);
-
-    /// <summary>An attempt that threw (its database, not its provider: senders' failures are outcomes) is Hangfire's to retry.</summary>
-    internal void Failed(Guid messageId, Exception e)
-    {
-        LogAttemptFailed(e, messageId);
-        try
-        {
-            jobs.Enqueue<OutboxDispatcher>(d => d.DispatchAsync(messageId, CancellationToken.None));
-        }
-        catch (BackgroundJobClientException enqueue)
-        {
-            LogEnqueueFailed(enqueue, messageId);
         }
     }
 
@@ -78,7 +69,6 @@ public sealed class OutboundDispatchWorker(OutboundDispatchQueue queue, OutboxDi
             {
                 while (queue.Waiting.TryRead(out var id))
                 {
-                    queue.Started();
                     try
                     {
                         // Not cancelled by shutdown once started: a send cut off after the provider took it would be
@@ -88,10 +78,6 @@ public sealed class OutboundDispatchWorker(OutboundDispatchQueue queue, OutboxDi
                     catch (Exception e)
                     {
                         queue.Failed(id, e);
-                    }
-                    finally
-                    {
-                        queue.Finished();
                     }
 
                     if (stoppingToken.IsCancellationRequested) return;

@@ -159,6 +159,8 @@ public sealed class Outbox(
         return list;
     }
 
+    private const string ByKeySql = $"select {Columns} from outbound_messages where conversation_id = $1 and idempotency_key = $2";
+
     private const string LastInboundSql = """
         select occurred_at from timeline_events
         where customer_id = $1 and channel = $2 and direction = 'inbound' and type = 'message.received'
@@ -183,7 +185,7 @@ public sealed class Outbox(
         {
             BatchCommands =
             {
-                Db.Batch($"select {Columns} from outbound_messages where conversation_id = $1 and idempotency_key = $2", target.ConversationId, key),
+                Db.Batch(ByKeySql, target.ConversationId, key),
                 Db.Batch("select opted_out from customer_identities where channel = $1 and address = $2", target.Channel.ToName(), target.CustomerAddress),
                 Db.Batch(LastInboundSql, target.CustomerId, target.Channel.ToName()),
             },
@@ -203,7 +205,7 @@ public sealed class Outbox(
     private static async Task<OutboundMessage?> FindByKeyAsync(NpgsqlConnection connection, Guid conversationId, string key, CancellationToken ct)
     {
         await using var command = connection.Sql(
-            $"select {Columns} from outbound_messages where conversation_id = $1 and idempotency_key = $2", conversationId, key);
+            ByKeySql, conversationId, key);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
